@@ -1,0 +1,22 @@
+/*
+ * ctl_spam.c - TEMPORARY STUB; the owning work replaces this file.
+ */
+#include <stdio.h>
+
+#include "ctl.h"
+
+int
+ctl_purge(int argc, char **argv)
+{
+	(void)argc;
+	fprintf(stderr, "spfdkim-ctl %s: not implemented yet\n", argv[0]);
+	return 2;
+}
+
+int
+ctl_spamlog(int argc, char **argv)
+{
+	(void)argc;
+	fprintf(stderr, "spfdkim-ctl %s: not implemented yet\n", argv[0]);
+	return 2;
+}

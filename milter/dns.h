@@ -1,0 +1,87 @@
+/*
+ * dns.h - the one DNS layer, shared by SPF and DKIM, on libunbound.
+ *
+ * CONTRACT (other modules code against it; extend, do not break).
+ *
+ * One resolver per process (built at start-up, rebuilt only when the
+ * resolver settings change on reload). It is thread-safe: libmilter calls
+ * back from many threads and all of them may query at once. Answers are
+ * cached with their TTL, negative answers (NXDOMAIN, NODATA) too, and the
+ * cache has a fixed cap on entries.
+ *
+ * Time: every query has its own timeout (dns_options.query_timeout_ms) and
+ * may be given an absolute deadline (dns_now_ms() based) for a whole check;
+ * the earlier of the two wins. A slow resolver can therefore never stall a
+ * caller beyond its budget: it gets DNS_R_TIMEOUT.
+ *
+ * Special-use names: with forwarders configured, libunbound's built-in local
+ * zones for "test." and "invalid." (RFC 6761) are switched off, so test and
+ * site data under those names resolve through the forwarder.
+ */
+#ifndef SPFDKIM_DNS_H
+#define SPFDKIM_DNS_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+struct dns_resolver;
+
+struct dns_options {
+	const char *forwarders;     /* NULL or "": /etc/resolv.conf; else "host[@port][,host[@port]...]" */
+	unsigned query_timeout_ms;  /* per query; 0: 5000 */
+	size_t cache_entries;       /* 0: 10000 */
+};
+
+enum dns_rcode {
+	DNS_R_OK,        /* at least one record of the asked type */
+	DNS_R_NODATA,    /* name exists, no record of that type */
+	DNS_R_NXDOMAIN,
+	DNS_R_SERVFAIL,  /* upstream failure, bogus, refused */
+	DNS_R_TIMEOUT,   /* our timeout or deadline hit */
+	DNS_R_ERROR      /* local failure (memory, bad name) */
+};
+
+struct dns_rr {
+	const unsigned char *data;  /* rdata, wire format */
+	size_t len;
+};
+
+/* Owned by the caller after dns_lookup(); free with dns_answer_free(). */
+struct dns_answer {
+	enum dns_rcode rcode;
+	int rrtype;
+	unsigned ttl;
+	size_t count;                /* records in rr[] (after following CNAMEs) */
+	struct dns_rr *rr;
+	unsigned char *packet;       /* the full reply packet, or NULL (timeouts) */
+	size_t packet_len;
+	int from_cache;              /* answered by our cache */
+};
+
+struct dns_stats {
+	uint64_t lookups;            /* dns_lookup() calls */
+	uint64_t cache_hits;         /* answered from our cache */
+	uint64_t upstream;           /* sent to libunbound */
+	uint64_t timeouts;
+	uint64_t failures;           /* SERVFAIL and errors */
+};
+
+/* NULL with a reason in err on failure. */
+struct dns_resolver *dns_resolver_new(const struct dns_options *opt, char *err, size_t errlen);
+void dns_resolver_free(struct dns_resolver *r);
+
+/* Monotonic milliseconds, the clock deadlines are given in. */
+uint64_t dns_now_ms(void);
+
+/*
+ * Looks up name/rrtype (1=A, 28=AAAA, 15=MX, 16=TXT, 12=PTR ...).
+ * deadline_ms: absolute dns_now_ms() time, or 0 for none.
+ * Returns 0 with *out set (check (*out)->rcode), or -1 on a local error.
+ */
+int dns_lookup(struct dns_resolver *r, const char *name, int rrtype, uint64_t deadline_ms,
+               struct dns_answer **out);
+void dns_answer_free(struct dns_answer *a);
+
+void dns_stats_get(struct dns_resolver *r, struct dns_stats *out);
+
+#endif

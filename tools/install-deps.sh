@@ -1,0 +1,43 @@
+#!/bin/sh
+# install-deps.sh - install the Debian packages a target needs, if missing.
+#
+# Usage: tools/install-deps.sh build|run|test|bench
+# Runs apt-get only when something is missing, so repeated calls are cheap.
+# Never starts services: a policy-rc.d that exits 101 is put in place first,
+# and postfix is preseeded to "No configuration" so nothing listens on :25.
+set -eu
+
+build="gcc make pkg-config libmilter-dev libopendkim-dev libbsd-dev libunbound-dev libssl-dev openssl"
+run="$build"
+test="$build clang libclang-rt-14-dev libcmocka-dev unbound miltertest swaks postfix
+      python3 python3-dkim python3-spf python3-yaml python3-dnspython libmail-dkim-perl
+      opendkim opendkim-tools valgrind iproute2 groff-base man-db lua5.3 chromium"
+bench="$test opendmarc hyperfine linux-perf"
+
+case "${1:-}" in
+  build) want=$build ;;
+  run) want=$run ;;
+  test) want=$test ;;
+  bench) want=$bench ;;
+  *) echo "usage: $0 build|run|test|bench" >&2; exit 2 ;;
+esac
+
+missing=""
+for p in $want; do
+  dpkg-query -W -f='${Status}\n' "$p" 2>/dev/null | grep -q "install ok installed" || missing="$missing $p"
+done
+[ -z "$missing" ] && exit 0
+
+if [ "$(id -u)" != 0 ]; then
+  echo "install-deps: missing Debian packages:$missing (run as root, or install them)" >&2
+  exit 1
+fi
+echo "install-deps: installing$missing" >&2
+if [ ! -e /usr/sbin/policy-rc.d ]; then
+  printf '#!/bin/sh\nexit 101\n' > /usr/sbin/policy-rc.d
+  chmod 755 /usr/sbin/policy-rc.d
+fi
+echo "postfix postfix/main_mailer_type select No configuration" | debconf-set-selections
+export DEBIAN_FRONTEND=noninteractive
+apt-get update -qq
+apt-get install -y -qq --no-install-recommends $missing >/dev/null
