@@ -9,6 +9,7 @@
 #   tests/unit/test_*.c one cmocka program each
 #   tests/tools/*.c     one test helper program each
 #   tests/fuzz/fuzz_*.c one libFuzzer target each (VARIANT=fuzz, clang)
+#   bench/*.c           one benchmark program each -> build/<variant>/bench/
 #
 # VARIANT=release (default) puts binaries where the docs name them;
 # VARIANT=asan and VARIANT=fuzz build into build/<variant>/bin.
@@ -59,6 +60,7 @@ BRIDGE_SRC := $(wildcard xmail-bridge/main.c)
 UNIT_SRC   := $(wildcard tests/unit/test_*.c)
 TOOL_SRC   := $(wildcard tests/tools/*.c)
 FUZZ_SRC   := $(wildcard tests/fuzz/fuzz_*.c)
+BENCH_SRC  := $(wildcard bench/*.c)
 
 obj = $(patsubst %.c,$(B)/obj/%.o,$(1))
 
@@ -70,6 +72,7 @@ BRIDGE_BIN := $(BINDIR_X)/xmail-milter-bridge
 UNIT_BINS  := $(patsubst tests/unit/%.c,$(B)/tests/%,$(UNIT_SRC))
 TOOL_BINS  := $(patsubst tests/tools/%.c,$(B)/tests/%,$(TOOL_SRC))
 FUZZ_BINS  := $(patsubst tests/fuzz/%.c,$(B)/fuzz/%,$(FUZZ_SRC))
+BENCH_BINS := $(patsubst bench/%.c,$(B)/bench/%,$(BENCH_SRC))
 
 PROGS := $(if $(DAEMON_SRC),$(MILTER_BIN)) $(if $(CTL_SRC),$(CTL_BIN)) $(if $(BRIDGE_SRC),$(BRIDGE_BIN))
 
@@ -81,7 +84,7 @@ else
 all: programs tests
 endif
 programs: $(PROGS)
-tests: $(UNIT_BINS) $(TOOL_BINS)
+tests: $(UNIT_BINS) $(TOOL_BINS) $(BENCH_BINS)
 
 $(B)/obj/%.o: %.c
 	@mkdir -p $(dir $@)
@@ -112,6 +115,10 @@ $(B)/tests/%: $(B)/obj/tests/unit/%.o $(CLIENT_LIB) $(CORE_LIB)
 	$(CC) $(ALL_LD) -pthread -o $@ $^ -lcmocka $(LIBS)
 
 $(B)/tests/%: $(B)/obj/tests/tools/%.o $(CLIENT_LIB) $(CORE_LIB)
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_LD) -pthread -o $@ $^ $(LIBS)
+
+$(B)/bench/%: $(B)/obj/bench/%.o $(CLIENT_LIB) $(CORE_LIB)
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_LD) -pthread -o $@ $^ $(LIBS)
 

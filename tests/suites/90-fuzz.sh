@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # 90-fuzz.sh - each libFuzzer target runs briefly without a crash.
 . "$(dirname "$0")/../lib.sh"
-FUZZ_SECONDS=${FUZZ_SECONDS:-15} bash "$TOP/tests/fuzz/run.sh" > "$T_TMP/fuzz.out" 2>&1
+FUZZ_SECONDS=${FUZZ_SECONDS:-10} bash "$TOP/tests/fuzz/run.sh" > "$T_TMP/fuzz.out" 2>&1
 while IFS= read -r line; do
   case "$line" in
     FUZZ-OK:*) set -- ${line#FUZZ-OK: }; pass "fuzz $1 runs without a crash" ;;
