@@ -84,4 +84,27 @@ void dns_answer_free(struct dns_answer *a);
 
 void dns_stats_get(struct dns_resolver *r, struct dns_stats *out);
 
+/* ---- extensions (dns.c) ---------------------------------------------- */
+
+/* Cap: records kept per answer; the rest of a larger RRset is dropped. */
+#define DNS_MAX_RRS 256
+
+/* "ok", "nodata", "nxdomain", "servfail", "timeout", "error". */
+const char *dns_rcode_str(enum dns_rcode rc);
+
+/*
+ * TXT rdata -> its character-strings joined with no separator, NUL-terminated
+ * (the text may itself hold NUL bytes: use the returned length).
+ * Returns the length, or -1 if the rdata is malformed or does not fit outsz.
+ */
+long dns_txt_join(const struct dns_rr *rr, char *out, size_t outsz);
+
+/*
+ * A wire-format name at wire[off] (rdata of MX after the 2-octet preference,
+ * PTR, CNAME; compression pointers are followed for full packets) -> text
+ * without the trailing dot ("." for the root); odd octets as \DDD.
+ * Returns 0, or -1 if malformed or too long for outsz.
+ */
+int dns_wire_name(const unsigned char *wire, size_t len, size_t off, char *out, size_t outsz);
+
 #endif

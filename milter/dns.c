@@ -1,0 +1,717 @@
+/*
+ * dns.c - the one DNS layer (contract in dns.h), on libunbound.
+ *
+ * How it works: one ub_ctx per resolver, in threaded async mode. A private
+ * resolver thread polls ub_fd() and calls ub_process(), which runs our
+ * callback for each finished query. A caller of dns_lookup() first asks our
+ * own cache; on a miss it starts ub_resolve_async() and waits on its own
+ * condition variable until the answer, its per-query timeout or the check's
+ * deadline. On a timeout the query is abandoned with ub_cancel(); whoever
+ * comes last (the canceller or the late callback) frees the query state.
+ *
+ * Cache: (lower-cased name, type) -> answer, kept for the answer's TTL
+ * (negative answers for their SOA-derived TTL), capped at
+ * dns_options.cache_entries with LRU eviction. SERVFAIL and timeouts are not
+ * cached. Every answer handed out is a private copy in one allocation.
+ *
+ * Caps: at most DNS_MAX_RRS records of an answer are kept; names longer
+ * than 253 octets (or with a label over 63) are refused as DNS_R_ERROR.
+ * Thread-safety: the cache and the counters are under one mutex; the query
+ * hand-over is under another. libunbound's context is itself thread-safe.
+ */
+#include <ctype.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <unbound.h>
+
+#include "dns.h"
+
+#define CACHE_MAX_TTL 86400u   /* we never keep an answer longer than a day */
+
+struct cache_ent {
+	char *key;                 /* "type/lowername" */
+	size_t hash;
+	uint64_t expires_ms;
+	struct dns_answer *ans;    /* template; handed out as copies */
+	struct cache_ent *hnext;   /* bucket chain */
+	struct cache_ent *prev, *next;  /* LRU list, head = most recent */
+};
+
+struct query {
+	pthread_cond_t cond;
+	int done;                  /* callback ran */
+	int abandoned;             /* caller gave up: callback frees */
+	int err;                   /* libunbound error code from the callback */
+	struct ub_result *res;
+};
+
+struct dns_resolver {
+	struct ub_ctx *ctx;
+	unsigned timeout_ms;
+	pthread_t thread;
+	int thread_started;
+	int wake[2];               /* pipe: tells the thread to stop */
+	pthread_mutex_t qlock;     /* query hand-over */
+	pthread_condattr_t cattr;  /* CLOCK_MONOTONIC conditions */
+
+	pthread_mutex_t lock;      /* cache + stats */
+	struct cache_ent **buckets;
+	size_t nbuckets, nentries, max_entries;
+	struct cache_ent *lru_head, *lru_tail;
+	struct dns_stats stats;
+};
+
+uint64_t
+dns_now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
+}
+
+/* ---- answers ------------------------------------------------------------ */
+
+/* One allocation: struct, rr[], rdata bytes, packet bytes. */
+static struct dns_answer *
+answer_build(enum dns_rcode rcode, int rrtype, unsigned ttl, size_t count,
+             unsigned char *const *data, const size_t *lens,
+             const void *packet, size_t packet_len)
+{
+	size_t total = sizeof(struct dns_answer), i;
+	struct dns_answer *a;
+	unsigned char *p;
+
+	if (count > DNS_MAX_RRS)
+		count = DNS_MAX_RRS;
+	total += count * sizeof(struct dns_rr);
+	for (i = 0; i < count; i++)
+		total += lens[i];
+	total += packet_len;
+	a = calloc(1, total);
+	if (a == NULL)
+		return NULL;
+	a->rcode = rcode;
+	a->rrtype = rrtype;
+	a->ttl = ttl;
+	a->count = count;
+	a->rr = count ? (struct dns_rr *)(a + 1) : NULL;
+	p = (unsigned char *)(a + 1) + count * sizeof(struct dns_rr);
+	for (i = 0; i < count; i++) {
+		memcpy(p, data[i], lens[i]);
+		a->rr[i].data = p;
+		a->rr[i].len = lens[i];
+		p += lens[i];
+	}
+	if (packet != NULL && packet_len > 0) {
+		memcpy(p, packet, packet_len);
+		a->packet = p;
+		a->packet_len = packet_len;
+	}
+	return a;
+}
+
+static struct dns_answer *
+answer_clone(const struct dns_answer *src)
+{
+	unsigned char *datas[DNS_MAX_RRS];
+	size_t lens[DNS_MAX_RRS];
+	struct dns_answer *a;
+
+	for (size_t i = 0; i < src->count; i++) {
+		datas[i] = (unsigned char *)src->rr[i].data;
+		lens[i] = src->rr[i].len;
+	}
+	a = answer_build(src->rcode, src->rrtype, src->ttl, src->count, datas, lens,
+	                 src->packet, src->packet_len);
+	return a;
+}
+
+void
+dns_answer_free(struct dns_answer *a)
+{
+	free(a);   /* one block, see answer_build() */
+}
+
+/* ---- names ------------------------------------------------------------- */
+
+/* Lower-cased "type/name" without a trailing dot; -1 if the name is invalid. */
+static int
+make_key(const char *name, int rrtype, char *key, size_t keylen)
+{
+	size_t n = strlen(name), lab = 0, i;
+	int off;
+
+	if (n > 0 && name[n - 1] == '.')
+		n--;
+	if (n == 0 || n > 253)
+		return -1;
+	off = snprintf(key, keylen, "%d/", rrtype);
+	if (off < 0 || (size_t)off + n + 1 > keylen)
+		return -1;
+	for (i = 0; i < n; i++) {
+		unsigned char c = (unsigned char)name[i];
+		if (c == '.') {
+			if (lab == 0)
+				return -1;
+			lab = 0;
+		} else if (++lab > 63) {
+			return -1;
+		}
+		if (c <= ' ' || c == 0x7f || c == '\\' || c == '"')
+			return -1;   /* no escapes, no spaces, no controls */
+		key[off + i] = (char)tolower(c);
+	}
+	if (lab == 0)
+		return -1;
+	key[off + n] = '\0';
+	return 0;
+}
+
+static size_t
+hash_str(const char *s)
+{
+	size_t h = 5381;
+
+	while (*s)
+		h = h * 33 + (unsigned char)*s++;
+	return h;
+}
+
+/* ---- cache (called with r->lock held) ---------------------------------- */
+
+static void
+lru_unlink(struct dns_resolver *r, struct cache_ent *e)
+{
+	if (e->prev) e->prev->next = e->next; else r->lru_head = e->next;
+	if (e->next) e->next->prev = e->prev; else r->lru_tail = e->prev;
+	e->prev = e->next = NULL;
+}
+
+static void
+lru_push(struct dns_resolver *r, struct cache_ent *e)
+{
+	e->prev = NULL;
+	e->next = r->lru_head;
+	if (r->lru_head) r->lru_head->prev = e; else r->lru_tail = e;
+	r->lru_head = e;
+}
+
+static void
+cache_remove(struct dns_resolver *r, struct cache_ent *e)
+{
+	struct cache_ent **pp = &r->buckets[e->hash % r->nbuckets];
+
+	while (*pp && *pp != e)
+		pp = &(*pp)->hnext;
+	if (*pp)
+		*pp = e->hnext;
+	lru_unlink(r, e);
+	r->nentries--;
+	free(e->key);
+	free(e->ans);
+	free(e);
+}
+
+static struct cache_ent *
+cache_find(struct dns_resolver *r, const char *key, size_t h)
+{
+	struct cache_ent *e;
+
+	for (e = r->buckets[h % r->nbuckets]; e; e = e->hnext)
+		if (e->hash == h && strcmp(e->key, key) == 0)
+			return e;
+	return NULL;
+}
+
+static void
+cache_store(struct dns_resolver *r, const char *key, const struct dns_answer *ans)
+{
+	size_t h = hash_str(key);
+	struct cache_ent *e;
+	struct dns_answer *copy;
+	unsigned ttl = ans->ttl > CACHE_MAX_TTL ? CACHE_MAX_TTL : ans->ttl;
+
+	if (ttl == 0)
+		return;
+	copy = answer_clone(ans);
+	if (copy == NULL)
+		return;
+	copy->from_cache = 1;
+	pthread_mutex_lock(&r->lock);
+	if ((e = cache_find(r, key, h)) != NULL)
+		cache_remove(r, e);
+	while (r->nentries >= r->max_entries && r->lru_tail)
+		cache_remove(r, r->lru_tail);
+	e = calloc(1, sizeof(*e));
+	if (e == NULL || (e->key = strdup(key)) == NULL) {
+		free(e);
+		free(copy);
+		pthread_mutex_unlock(&r->lock);
+		return;
+	}
+	e->hash = h;
+	e->ans = copy;
+	e->expires_ms = dns_now_ms() + (uint64_t)ttl * 1000u;
+	e->hnext = r->buckets[h % r->nbuckets];
+	r->buckets[h % r->nbuckets] = e;
+	lru_push(r, e);
+	r->nentries++;
+	pthread_mutex_unlock(&r->lock);
+}
+
+/* A copy of the cached answer with its remaining TTL, or NULL. */
+static struct dns_answer *
+cache_get(struct dns_resolver *r, const char *key)
+{
+	size_t h = hash_str(key);
+	struct cache_ent *e;
+	struct dns_answer *a = NULL;
+	uint64_t now = dns_now_ms();
+
+	pthread_mutex_lock(&r->lock);
+	e = cache_find(r, key, h);
+	if (e != NULL && e->expires_ms <= now) {
+		cache_remove(r, e);
+		e = NULL;
+	}
+	if (e != NULL) {
+		a = answer_clone(e->ans);
+		if (a != NULL) {
+			a->from_cache = 1;
+			a->ttl = (unsigned)((e->expires_ms - now + 999) / 1000);
+			lru_unlink(r, e);
+			lru_push(r, e);
+		}
+	}
+	pthread_mutex_unlock(&r->lock);
+	return a;
+}
+
+static void
+stat_add(struct dns_resolver *r, uint64_t *field)
+{
+	pthread_mutex_lock(&r->lock);
+	(*field)++;
+	pthread_mutex_unlock(&r->lock);
+}
+
+/* ---- the resolver thread ---------------------------------------------- */
+
+static void
+query_free(struct query *q)
+{
+	if (q->res)
+		ub_resolve_free(q->res);
+	pthread_cond_destroy(&q->cond);
+	free(q);
+}
+
+static void
+on_result(void *mydata, int err, struct ub_result *result)
+{
+	struct query *q = mydata;
+	struct dns_resolver *r = *(struct dns_resolver **)((char *)q + sizeof(*q));
+
+	pthread_mutex_lock(&r->qlock);
+	if (q->abandoned) {
+		pthread_mutex_unlock(&r->qlock);
+		if (result)
+			ub_resolve_free(result);
+		query_free(q);
+		return;
+	}
+	q->err = err;
+	q->res = result;
+	q->done = 1;
+	pthread_cond_signal(&q->cond);
+	pthread_mutex_unlock(&r->qlock);
+}
+
+static void *
+resolver_thread(void *arg)
+{
+	struct dns_resolver *r = arg;
+	struct pollfd pfd[2];
+
+	pfd[0].fd = ub_fd(r->ctx);
+	pfd[0].events = POLLIN;
+	pfd[1].fd = r->wake[0];
+	pfd[1].events = POLLIN;
+	for (;;) {
+		int n = poll(pfd, 2, -1);
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			break;
+		}
+		if (pfd[1].revents)
+			break;
+		if (pfd[0].revents & (POLLIN | POLLERR | POLLHUP))
+			(void)ub_process(r->ctx);
+	}
+	return NULL;
+}
+
+/* ---- set-up ------------------------------------------------------------ */
+
+static int
+set_opt(struct ub_ctx *ctx, const char *opt, const char *val, char *err, size_t errlen)
+{
+	int rc = ub_ctx_set_option(ctx, opt, val);
+
+	if (rc != 0) {
+		snprintf(err, errlen, "libunbound option %s %s: %s", opt, val, ub_strerror(rc));
+		return -1;
+	}
+	return 0;
+}
+
+/* "host[@port][,host[@port]...]" -> ub_ctx_set_fwd per item. */
+static int
+set_forwarders(struct ub_ctx *ctx, const char *list, char *err, size_t errlen)
+{
+	char buf[1024], *p, *tok, *save = NULL;
+
+	if (strlcpy(buf, list, sizeof(buf)) >= sizeof(buf)) {
+		snprintf(err, errlen, "resolver list too long: %.40s...", list);
+		return -1;
+	}
+	for (p = buf; (tok = strtok_r(p, ", \t", &save)) != NULL; p = NULL) {
+		int rc = ub_ctx_set_fwd(ctx, tok);
+		if (rc != 0) {
+			snprintf(err, errlen, "resolver '%s': %s", tok, ub_strerror(rc));
+			return -1;
+		}
+	}
+	return 0;
+}
+
+struct dns_resolver *
+dns_resolver_new(const struct dns_options *opt, char *err, size_t errlen)
+{
+	struct dns_resolver *r;
+	static const char *const special[] = { "test.", "invalid.", "localhost.", "onion.", "home.arpa." };
+	int fwd = opt && opt->forwarders && opt->forwarders[0];
+	int rc;
+
+	if (errlen)
+		err[0] = '\0';
+	r = calloc(1, sizeof(*r));
+	if (r == NULL) {
+		snprintf(err, errlen, "out of memory");
+		return NULL;
+	}
+	r->wake[0] = r->wake[1] = -1;
+	r->timeout_ms = opt && opt->query_timeout_ms ? opt->query_timeout_ms : 5000;
+	r->max_entries = opt && opt->cache_entries ? opt->cache_entries : 10000;
+	r->nbuckets = r->max_entries < 64 ? 64 : r->max_entries;
+	r->buckets = calloc(r->nbuckets, sizeof(*r->buckets));
+	pthread_mutex_init(&r->lock, NULL);
+	pthread_mutex_init(&r->qlock, NULL);
+	pthread_condattr_init(&r->cattr);
+	pthread_condattr_setclock(&r->cattr, CLOCK_MONOTONIC);
+	if (r->buckets == NULL) {
+		snprintf(err, errlen, "out of memory");
+		goto fail;
+	}
+	r->ctx = ub_ctx_create();
+	if (r->ctx == NULL) {
+		snprintf(err, errlen, "ub_ctx_create failed");
+		goto fail;
+	}
+	if ((rc = ub_ctx_async(r->ctx, 1)) != 0) {
+		snprintf(err, errlen, "ub_ctx_async: %s", ub_strerror(rc));
+		goto fail;
+	}
+	/* Site resolvers often listen on 127.0.0.x (and tests always do). */
+	if (set_opt(r->ctx, "do-not-query-localhost:", "no", err, errlen) < 0)
+		goto fail;
+	/* One timeout must not mark our only forwarder dead for 15 minutes. */
+	if (set_opt(r->ctx, "infra-keep-probing:", "yes", err, errlen) < 0)
+		goto fail;
+	if (fwd) {
+		if (set_forwarders(r->ctx, opt->forwarders, err, errlen) < 0)
+			goto fail;
+		/* RFC 6761 names: let the configured resolver answer them. Through
+		 * ub_ctx_set_option "nodefault" is silently ignored (libunbound
+		 * 1.17); an empty "transparent" zone passes every query on. */
+		for (size_t i = 0; i < sizeof(special) / sizeof(special[0]); i++) {
+			char v[64];
+			snprintf(v, sizeof(v), "%s transparent", special[i]);
+			if (set_opt(r->ctx, "local-zone:", v, err, errlen) < 0)
+				goto fail;
+		}
+	} else {
+		if ((rc = ub_ctx_resolvconf(r->ctx, NULL)) != 0) {
+			snprintf(err, errlen, "/etc/resolv.conf: %s", ub_strerror(rc));
+			goto fail;
+		}
+	}
+	if (pipe2(r->wake, O_CLOEXEC) < 0) {
+		snprintf(err, errlen, "pipe: %s", strerror(errno));
+		goto fail;
+	}
+	/* ub_fd() before the thread: it creates the background worker pipes. */
+	if (ub_fd(r->ctx) < 0) {
+		snprintf(err, errlen, "ub_fd failed");
+		goto fail;
+	}
+	if (pthread_create(&r->thread, NULL, resolver_thread, r) != 0) {
+		snprintf(err, errlen, "cannot start resolver thread");
+		goto fail;
+	}
+	r->thread_started = 1;
+	return r;
+fail:
+	dns_resolver_free(r);
+	return NULL;
+}
+
+void
+dns_resolver_free(struct dns_resolver *r)
+{
+	if (r == NULL)
+		return;
+	if (r->thread_started) {
+		ssize_t w = write(r->wake[1], "x", 1);
+		(void)w;
+		pthread_join(r->thread, NULL);
+	}
+	if (r->ctx)
+		ub_ctx_delete(r->ctx);
+	if (r->wake[0] >= 0) close(r->wake[0]);
+	if (r->wake[1] >= 0) close(r->wake[1]);
+	if (r->buckets) {
+		while (r->lru_tail)
+			cache_remove(r, r->lru_tail);
+		free(r->buckets);
+	}
+	pthread_mutex_destroy(&r->lock);
+	pthread_mutex_destroy(&r->qlock);
+	pthread_condattr_destroy(&r->cattr);
+	free(r);
+}
+
+/* ---- lookups ----------------------------------------------------------- */
+
+static int
+give(struct dns_answer **out, enum dns_rcode rc, int rrtype)
+{
+	*out = answer_build(rc, rrtype, 0, 0, NULL, NULL, NULL, 0);
+	return *out ? 0 : -1;
+}
+
+int
+dns_lookup(struct dns_resolver *r, const char *name, int rrtype, uint64_t deadline_ms,
+           struct dns_answer **out)
+{
+	char key[300];
+	struct dns_answer *a;
+	struct query *q;
+	struct ub_result *res;
+	uint64_t now, until;
+	struct timespec ts;
+	int async_id = 0, rc, qerr;
+	enum dns_rcode code;
+
+	*out = NULL;
+	if (r == NULL || name == NULL)
+		return -1;
+	stat_add(r, &r->stats.lookups);
+	if (make_key(name, rrtype, key, sizeof(key)) < 0 || rrtype <= 0 || rrtype > 65535)
+		return give(out, DNS_R_ERROR, rrtype);
+	if ((a = cache_get(r, key)) != NULL) {
+		stat_add(r, &r->stats.cache_hits);
+		*out = a;
+		return 0;
+	}
+	now = dns_now_ms();
+	until = now + r->timeout_ms;
+	if (deadline_ms != 0 && deadline_ms < until)
+		until = deadline_ms;
+	if (until <= now) {
+		stat_add(r, &r->stats.timeouts);
+		return give(out, DNS_R_TIMEOUT, rrtype);
+	}
+
+	/* The query carries a back-pointer to r just after it (see on_result). */
+	q = calloc(1, sizeof(*q) + sizeof(struct dns_resolver *));
+	if (q == NULL)
+		return -1;
+	*(struct dns_resolver **)((char *)q + sizeof(*q)) = r;
+	pthread_cond_init(&q->cond, &r->cattr);
+	stat_add(r, &r->stats.upstream);
+	rc = ub_resolve_async(r->ctx, key + (strchr(key, '/') - key) + 1, rrtype, 1, q,
+	                      on_result, &async_id);
+	if (rc != 0) {
+		query_free(q);
+		stat_add(r, &r->stats.failures);
+		return give(out, rc == UB_SYNTAX ? DNS_R_ERROR : DNS_R_SERVFAIL, rrtype);
+	}
+	ts.tv_sec = (time_t)(until / 1000);
+	ts.tv_nsec = (long)(until % 1000) * 1000000L;
+	pthread_mutex_lock(&r->qlock);
+	while (!q->done) {
+		if (pthread_cond_timedwait(&q->cond, &r->qlock, &ts) == ETIMEDOUT && !q->done)
+			break;
+	}
+	if (!q->done) {
+		/* Give up. If the cancel loses the race, the callback frees q. */
+		q->abandoned = 1;
+		rc = ub_cancel(r->ctx, async_id);
+		pthread_mutex_unlock(&r->qlock);
+		if (rc == 0)
+			query_free(q);
+		stat_add(r, &r->stats.timeouts);
+		return give(out, DNS_R_TIMEOUT, rrtype);
+	}
+	pthread_mutex_unlock(&r->qlock);
+
+	res = q->res;
+	qerr = q->err;
+	if (qerr != 0 || res == NULL) {
+		query_free(q);
+		stat_add(r, &r->stats.failures);
+		return give(out, DNS_R_SERVFAIL, rrtype);
+	}
+	if (res->rcode == 0 && res->havedata)
+		code = DNS_R_OK;
+	else if (res->rcode == 3 || res->nxdomain)
+		code = DNS_R_NXDOMAIN;
+	else if (res->rcode == 0)
+		code = DNS_R_NODATA;
+	else
+		code = DNS_R_SERVFAIL;
+	if (res->bogus)
+		code = DNS_R_SERVFAIL;
+	{
+		size_t n = 0, lens[DNS_MAX_RRS];
+		unsigned ttl = res->ttl > 0 ? (unsigned)res->ttl : 0;
+		if (code == DNS_R_OK)
+			while (res->data[n] != NULL && n < DNS_MAX_RRS) {
+				lens[n] = res->len[n] > 0 ? (size_t)res->len[n] : 0;
+				n++;
+			}
+		a = answer_build(code, rrtype, ttl, n, (unsigned char *const *)res->data, lens,
+		                 res->answer_packet,
+		                 res->answer_packet && res->answer_len > 0 ? (size_t)res->answer_len : 0);
+	}
+	query_free(q);
+	if (a == NULL)
+		return -1;
+	if (code == DNS_R_SERVFAIL)
+		stat_add(r, &r->stats.failures);
+	else
+		cache_store(r, key, a);
+	*out = a;
+	return 0;
+}
+
+void
+dns_stats_get(struct dns_resolver *r, struct dns_stats *out)
+{
+	pthread_mutex_lock(&r->lock);
+	*out = r->stats;
+	pthread_mutex_unlock(&r->lock);
+}
+
+/* ---- decoding helpers -------------------------------------------------- */
+
+long
+dns_txt_join(const struct dns_rr *rr, char *out, size_t outsz)
+{
+	size_t i = 0, o = 0;
+
+	if (outsz == 0)
+		return -1;
+	while (i < rr->len) {
+		size_t n = rr->data[i++];
+		if (i + n > rr->len)
+			return -1;
+		if (o + n + 1 > outsz)
+			return -1;
+		memcpy(out + o, rr->data + i, n);
+		o += n;
+		i += n;
+	}
+	out[o] = '\0';
+	return (long)o;
+}
+
+int
+dns_wire_name(const unsigned char *wire, size_t len, size_t off, char *out, size_t outsz)
+{
+	size_t o = 0, hops = 0;
+
+	if (outsz == 0)
+		return -1;
+	for (;;) {
+		size_t n;
+		if (off >= len)
+			return -1;
+		n = wire[off];
+		if ((n & 0xc0) == 0xc0) {
+			/* compression pointer (only in full packets) */
+			if (off + 1 >= len || ++hops > 64)
+				return -1;
+			off = ((n & 0x3f) << 8) | wire[off + 1];
+			continue;
+		}
+		if (n & 0xc0)
+			return -1;
+		off++;
+		if (n == 0)
+			break;
+		if (off + n > len)
+			return -1;
+		if (o > 0) {
+			if (o + 1 >= outsz)
+				return -1;
+			out[o++] = '.';
+		}
+		for (size_t i = 0; i < n; i++) {
+			unsigned char c = wire[off + i];
+			if (c == '.' || c == '\\' || c <= ' ' || c >= 0x7f) {
+				if (o + 4 >= outsz)
+					return -1;
+				snprintf(out + o, 5, "\\%03u", c);
+				o += 4;
+			} else {
+				if (o + 1 >= outsz)
+					return -1;
+				out[o++] = (char)c;
+			}
+		}
+		off += n;
+	}
+	if (o == 0) {
+		if (outsz < 2)
+			return -1;
+		out[o++] = '.';
+	}
+	out[o] = '\0';
+	return 0;
+}
+
+const char *
+dns_rcode_str(enum dns_rcode rc)
+{
+	switch (rc) {
+	case DNS_R_OK: return "ok";
+	case DNS_R_NODATA: return "nodata";
+	case DNS_R_NXDOMAIN: return "nxdomain";
+	case DNS_R_SERVFAIL: return "servfail";
+	case DNS_R_TIMEOUT: return "timeout";
+	case DNS_R_ERROR: return "error";
+	}
+	return "?";
+}
