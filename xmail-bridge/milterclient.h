@@ -23,7 +23,8 @@
  *  - Modifications (SMFIR_ADD/INS/CHGHEADER, ADDRCPT, ADDRCPT_PAR, DELRCPT,
  *    CHGFROM, QUARANTINE, REPLBODY) are collected during mc_eom() and read
  *    with mc_mods(); only those the MTA allowed in negotiation are
- *    accepted, others are a protocol error (as in Postfix). REPLBODY chunks
+ *    accepted, others are a protocol error (libmilter refuses them on its
+ *    side too), as are modifications before end of message. REPLBODY chunks
  *    go to the replbody callback if one is set (so a big replacement body
  *    never sits in memory), else into the modification list.
  *
@@ -110,6 +111,10 @@ struct mc_conn;
  */
 struct mc_conn *mc_open(const char *spec, const struct mc_options *opt,
                         int64_t deadline_ms, char *err, size_t errlen);
+/* Same over an already connected stream socket (tests, fuzzing); the
+ * connection owns fd from now on (closed by mc_close, also on failure). */
+struct mc_conn *mc_open_fd(int fd, const char *name, const struct mc_options *opt,
+                           int64_t deadline_ms, char *err, size_t errlen);
 /* Sends QUIT (unless the connection broke) and frees. NULL is fine. */
 void mc_close(struct mc_conn *c);
 
