@@ -1,0 +1,37 @@
+/*
+ * spf_result.c - SPF result names (RFC 7208 2.6) and the default limits.
+ */
+#include <strings.h>
+
+#include "spf.h"
+
+static const char *const names[SPF_RESULT_COUNT] = {
+	"none", "neutral", "pass", "fail", "softfail", "temperror", "permerror"
+};
+
+const char *
+spf_result_str(enum spf_result r)
+{
+	return (unsigned)r < SPF_RESULT_COUNT ? names[r] : "permerror";
+}
+
+int
+spf_result_parse(const char *s, enum spf_result *out)
+{
+	for (int i = 0; i < SPF_RESULT_COUNT; i++)
+		if (s != NULL && strcasecmp(s, names[i]) == 0) {
+			*out = (enum spf_result)i;
+			return 0;
+		}
+	return -1;
+}
+
+void
+spf_limits_default(struct spf_limits *l)
+{
+	l->dns_terms = 10;     /* RFC 7208 4.6.4 */
+	l->void_lookups = 2;   /* RFC 7208 4.6.4 */
+	l->mx_names = 10;
+	l->ptr_names = 10;
+	l->budget_ms = 20000;
+}
