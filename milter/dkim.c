@@ -1,21 +1,111 @@
 /*
- * dkim.c - TEMPORARY STUB of dkim.h so the daemon links; the DKIM work
- * replaces this file. Verifies nothing: every message is dkim=none.
+ * dkim.c - DKIM verification and signing of one message (contract in
+ * dkim.h), on libopendkim, with our own checks where libopendkim is wrong.
+ *
+ * Verify: at end of headers every DKIM-Signature (up to max_signatures) is
+ * checked here first (dkim_tags.c: RFC 6376 3.5), its key record fetched
+ * through the shared dns.h resolver and checked (3.6.1, RFC 8463: v=, h=,
+ * k=, s=, p=, key size). Anything wrong there is decided here, with the
+ * RFC 8601 result and a reason for the log:
+ *   broken signature or key record, revoked key, k= mismatch  -> permerror
+ *   no key (NXDOMAIN/NODATA)                                  -> permerror
+ *   SERVFAIL/timeout for this signature's key                 -> temperror
+ *   RSA key below min_key_bits                                -> policy
+ * The rest go to libopendkim, which gets the key record we already fetched
+ * through its key-lookup callback (so a DNS failure stays with its own
+ * signature) and verifies all of them (we set no 3-signature prescreen
+ * limit). A signature with an unknown tag whose name ends in "b" is
+ * verified by dkim_canon.c instead, since libopendkim blanks that tag's
+ * value when hashing; its body hash still comes from libopendkim.
+ *
+ * Sign: at end of headers the From: address is matched in the signing
+ * table (dkim_keytable.c); each matching key (RSA and/or Ed25519) gets its
+ * own libopendkim signing handle fed the same headers and body.
+ *
+ * Caps: DKIM_HEADERS_MAX headers and DKIM_HEADER_BYTES_MAX header bytes per
+ * message are kept (more makes every signature permerror, and nothing is
+ * signed); DKIM_REPORT_MAX signatures reported. The engine is immutable
+ * after dkim_engine_new(); a dkim_msg belongs to one thread at a time.
  */
+#include <ctype.h>
+#include <stdarg.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <time.h>
 
+#include <opendkim/dkim.h>   /* libopendkim (not our dkim.h) */
+/* its DKIM_MODE_* macros would clash with our enum dkim_mode */
+#undef DKIM_MODE_UNKNOWN
+#undef DKIM_MODE_SIGN
+#undef DKIM_MODE_VERIFY
+
+#include "buf.h"
 #include "dkim.h"
+#include "dkim_canon.h"
+#include "dkim_keytable.h"
+#include "dkim_tags.h"
+#include "log.h"
 
-struct dkim_engine { int unused; };
-struct dkim_msg { int unused; };
+#define DKIM_HEADERS_MAX 1000
+#define DKIM_HEADER_BYTES_MAX (1024 * 1024)
+#define KEYREC_MAX 4096
+#define OVERSIGN_MAX 32
+
+#define DEFAULT_OVERSIGN "From,To,Subject,Date,Message-ID,Reply-To,Cc,MIME-Version,Content-Type,Content-Transfer-Encoding"
+
+struct dkim_engine {
+	DKIM_LIB *lib;
+	struct dns_resolver *dns;
+	struct dkim_keytable *kt;
+	unsigned min_key_bits, max_signatures, dns_budget_ms;
+	dkim_canon_t hc, bc;
+	char *oversign_store;
+	const char *oversign[OVERSIGN_MAX + 1];
+};
+
+struct vsig {
+	size_t hidx;                  /* its header in m->hdrs */
+	struct dkim_sigtags st;
+	struct dkim_keyinfo ki;
+	char *keyrec;                 /* the key record handed to libopendkim */
+	int decided;
+	int own;                      /* verified by dkim_canon.c */
+	enum dkim_verdict verdict;
+	char reason[160];
+	DKIM_SIGINFO *lsig;           /* libopendkim's view of it */
+};
+
+struct dkim_msg {
+	struct dkim_engine *e;
+	enum dkim_mode mode;
+	char qid[64];
+	struct dkim_hdr *hdrs;
+	size_t nhdrs, hbytes;
+	int overflow;                 /* header caps hit */
+	int eoh;
+	/* verify */
+	DKIM *v;
+	int v_dead;                   /* libopendkim gave up; our decided verdicts stand */
+	struct vsig *sigs;
+	size_t nsigs, seen;
+	/* sign */
+	DKIM *s[DKIM_SIGN_KEYS_MAX];
+	const struct dkim_signkey *sk[DKIM_SIGN_KEYS_MAX];
+	char sdomain[DKIM_SIGN_KEYS_MAX][256];
+	size_t ns;
+};
 
 static const char *const names[DKIM_V_COUNT] = {
 	"none", "pass", "fail", "neutral", "policy", "temperror", "permerror"
 };
 
-const char *dkim_verdict_str(enum dkim_verdict v) { return (unsigned)v < DKIM_V_COUNT ? names[v] : "none"; }
+const char *
+dkim_verdict_str(enum dkim_verdict v)
+{
+	return (unsigned)v < DKIM_V_COUNT ? names[v] : "none";
+}
 
 int
 dkim_verdict_parse(const char *s, enum dkim_verdict *out)
@@ -28,34 +118,715 @@ dkim_verdict_parse(const char *s, enum dkim_verdict *out)
 	return -1;
 }
 
+/* ---- libopendkim callbacks ---------------------------------------------- */
+
+static struct vsig *
+find_vsig(struct dkim_msg *m, DKIM_SIGINFO *sig)
+{
+	for (size_t i = 0; i < m->nsigs; i++)
+		if (m->sigs[i].lsig == sig)
+			return &m->sigs[i];
+	return NULL;
+}
+
+/* Same b= value, FWS ignored? */
+static int
+same_b(const char *x, const char *y)
+{
+	for (;;) {
+		while (*x && isspace((unsigned char)*x)) x++;
+		while (*y && isspace((unsigned char)*y)) y++;
+		if (*x != *y)
+			return 0;
+		if (*x == '\0')
+			return 1;
+		x++;
+		y++;
+	}
+}
+
+/* At end of headers: tie libopendkim's signatures to ours; it skips the ones we decided. */
+static DKIM_CBSTAT
+cb_prescreen(DKIM *dkim, DKIM_SIGINFO **sigs, int nsigs)
+{
+	struct dkim_msg *m = dkim_get_user_context(dkim);
+	if (m == NULL)
+		return DKIM_CBSTAT_CONTINUE;
+	for (int j = 0; j < nsigs; j++) {
+		const char *b = (const char *)dkim_sig_gettagvalue(sigs[j], 0, (u_char *)"b");
+		struct vsig *vs = NULL;
+		for (size_t i = 0; b && i < m->nsigs && vs == NULL; i++) {
+			const char *ob = dkim_taglist_get(&m->sigs[i].st.tl, "b");
+			if (m->sigs[i].lsig == NULL && ob && same_b(ob, b))
+				vs = &m->sigs[i];
+		}
+		if (vs == NULL || vs->decided) {
+			dkim_sig_ignore(sigs[j]);
+			continue;
+		}
+		vs->lsig = sigs[j];
+	}
+	return DKIM_CBSTAT_CONTINUE;
+}
+
+/* libopendkim asks for a key: hand over the record we fetched and checked. */
+static DKIM_CBSTAT
+cb_key_lookup(DKIM *dkim, DKIM_SIGINFO *sig, u_char *buf, size_t buflen)
+{
+	struct dkim_msg *m = dkim_get_user_context(dkim);
+	struct vsig *vs = m ? find_vsig(m, sig) : NULL;
+	if (vs == NULL || vs->keyrec == NULL || strlcpy((char *)buf, vs->keyrec, buflen) >= buflen)
+		return DKIM_CBSTAT_ERROR;
+	return DKIM_CBSTAT_CONTINUE;
+}
+
+/* ---- engine --------------------------------------------------------------- */
+
+static int
+parse_canon(const char *s, dkim_canon_t *hc, dkim_canon_t *bc)
+{
+	char h[16], b[16] = "simple";
+	const char *slash = strchr(s, '/');
+	size_t hl = slash ? (size_t)(slash - s) : strlen(s);
+	if (hl >= sizeof(h) || (slash && strlen(slash + 1) >= sizeof(b)))
+		return -1;
+	memcpy(h, s, hl);
+	h[hl] = '\0';
+	if (slash)
+		strlcpy(b, slash + 1, sizeof(b));
+	if (strcasecmp(h, "relaxed") == 0) *hc = DKIM_CANON_RELAXED;
+	else if (strcasecmp(h, "simple") == 0) *hc = DKIM_CANON_SIMPLE;
+	else return -1;
+	if (strcasecmp(b, "relaxed") == 0) *bc = DKIM_CANON_RELAXED;
+	else if (strcasecmp(b, "simple") == 0) *bc = DKIM_CANON_SIMPLE;
+	else return -1;
+	return 0;
+}
+
 struct dkim_engine *
 dkim_engine_new(const struct dkim_options *opt, struct dns_resolver *dns, char *err, size_t errlen)
 {
-	(void)opt; (void)dns; (void)err; (void)errlen;
-	return calloc(1, sizeof(struct dkim_engine));
+	struct dkim_engine *e = calloc(1, sizeof(*e));
+	if (e == NULL) {
+		snprintf(err, errlen, "out of memory");
+		return NULL;
+	}
+	e->dns = dns;
+	e->min_key_bits = opt->min_key_bits ? opt->min_key_bits : 1024;
+	e->max_signatures = opt->max_signatures ? opt->max_signatures : 16;
+	if (e->max_signatures > DKIM_REPORT_MAX)
+		e->max_signatures = DKIM_REPORT_MAX;
+	e->dns_budget_ms = opt->dns_budget_ms;
+	const char *c = opt->canonicalization && *opt->canonicalization ? opt->canonicalization
+	                                                                 : "relaxed/relaxed";
+	if (parse_canon(c, &e->hc, &e->bc) < 0) {
+		snprintf(err, errlen, "DKIMCanonicalization \"%s\": use simple|relaxed[/simple|relaxed]", c);
+		goto bad;
+	}
+	e->oversign_store = strdup(opt->oversign_headers ? opt->oversign_headers : DEFAULT_OVERSIGN);
+	if (e->oversign_store == NULL) {
+		snprintf(err, errlen, "out of memory");
+		goto bad;
+	}
+	size_t no = 0;
+	char *save = NULL;
+	for (char *t = strtok_r(e->oversign_store, ", \t", &save); t; t = strtok_r(NULL, ", \t", &save)) {
+		if (no >= OVERSIGN_MAX) {
+			snprintf(err, errlen, "DKIMOversignHeaders: more than %d headers", OVERSIGN_MAX);
+			goto bad;
+		}
+		e->oversign[no++] = t;
+	}
+	e->oversign[no] = NULL;
+
+	if ((opt->key_table && *opt->key_table) || (opt->signing_table && *opt->signing_table)) {
+		e->kt = dkim_keytable_load(opt->key_table, opt->signing_table, err, errlen);
+		if (e->kt == NULL)
+			goto bad;
+	}
+
+	e->lib = dkim_init(NULL, NULL);
+	if (e->lib == NULL) {
+		snprintf(err, errlen, "dkim_init() failed");
+		goto bad;
+	}
+	unsigned flags = DKIM_LIBFLAGS_FIXCRLF | DKIM_LIBFLAGS_BADSIGHANDLES;
+	unsigned zero = 0;   /* key sizes are our check (it would count ed25519 as 256 bits) */
+	if (dkim_options(e->lib, DKIM_OP_SETOPT, DKIM_OPTS_FLAGS, &flags, sizeof(flags)) != DKIM_STAT_OK ||
+	    dkim_options(e->lib, DKIM_OP_SETOPT, DKIM_OPTS_MINKEYBITS, &zero, sizeof(zero)) != DKIM_STAT_OK ||
+	    (no > 0 && dkim_options(e->lib, DKIM_OP_SETOPT, DKIM_OPTS_OVERSIGNHDRS, e->oversign,
+	                            sizeof(const char **)) != DKIM_STAT_OK) ||
+	    dkim_set_prescreen(e->lib, cb_prescreen) != DKIM_STAT_OK ||
+	    dkim_set_key_lookup(e->lib, cb_key_lookup) != DKIM_STAT_OK) {
+		snprintf(err, errlen, "libopendkim refused an option");
+		goto bad;
+	}
+	return e;
+bad:
+	dkim_engine_free(e);
+	return NULL;
 }
-void dkim_engine_free(struct dkim_engine *e) { free(e); }
-int dkim_engine_can_sign(const struct dkim_engine *e, const char *from) { (void)e; (void)from; return 0; }
+
+void
+dkim_engine_free(struct dkim_engine *e)
+{
+	if (e == NULL)
+		return;
+	if (e->lib)
+		dkim_close(e->lib);
+	dkim_keytable_free(e->kt);
+	free(e->oversign_store);
+	free(e);
+}
+
+int
+dkim_engine_can_sign(const struct dkim_engine *e, const char *from_addr)
+{
+	const struct dkim_signkey *k[1];
+	return e && e->kt && dkim_keytable_match(e->kt, from_addr, k, 1) > 0;
+}
+
+/* ---- message -------------------------------------------------------------- */
 
 struct dkim_msg *
 dkim_msg_new(struct dkim_engine *e, enum dkim_mode mode, const char *qid, char *err, size_t errlen)
 {
-	(void)e; (void)mode; (void)qid; (void)err; (void)errlen;
-	return calloc(1, sizeof(struct dkim_msg));
+	struct dkim_msg *m = calloc(1, sizeof(*m));
+	if (m == NULL) {
+		snprintf(err, errlen, "out of memory");
+		return NULL;
+	}
+	m->e = e;
+	m->mode = mode;
+	strlcpy(m->qid, qid && *qid ? qid : "-", sizeof(m->qid));
+	if (mode == DKIM_MODE_VERIFY) {
+		DKIM_STAT st;
+		m->v = dkim_verify(e->lib, (const u_char *)m->qid, NULL, &st);
+		if (m->v == NULL) {
+			snprintf(err, errlen, "dkim_verify(): %s", dkim_getresultstr(st));
+			free(m);
+			return NULL;
+		}
+		dkim_set_user_context(m->v, m);
+	}
+	return m;
 }
-int dkim_msg_header(struct dkim_msg *m, const char *n, const char *v) { (void)m; (void)n; (void)v; return 0; }
-int dkim_msg_eoh(struct dkim_msg *m) { (void)m; return 0; }
-int dkim_msg_body(struct dkim_msg *m, const unsigned char *p, size_t n) { (void)m; (void)p; (void)n; return 0; }
+
+int
+dkim_msg_header(struct dkim_msg *m, const char *name, const char *value)
+{
+	if (m->eoh)
+		return -1;
+	size_t nl = strlen(name), vl = strlen(value);
+	if (m->overflow || m->nhdrs >= DKIM_HEADERS_MAX ||
+	    nl + vl + 1 > DKIM_HEADER_BYTES_MAX - m->hbytes) {
+		if (!m->overflow)
+			log_warn("dkim: qid=%s: header section over %d headers or %d bytes; not verified or signed",
+			         m->qid, DKIM_HEADERS_MAX, DKIM_HEADER_BYTES_MAX);
+		m->overflow = 1;
+		return 0;
+	}
+	struct dkim_hdr *nh = reallocarray(m->hdrs, m->nhdrs + 1, sizeof(*nh));
+	if (nh == NULL)
+		return -1;
+	m->hdrs = nh;
+	/* "Name:value" with every line break as CRLF (bare LF or CR become CRLF) */
+	struct buf b;
+	buf_init(&b, 0);
+	buf_append(&b, name, nl);
+	buf_putc(&b, ':');
+	for (size_t i = 0; i < vl; i++) {
+		char c = value[i];
+		if (c == '\r' && i + 1 < vl && value[i + 1] == '\n')
+			continue;
+		if (c == '\r' || c == '\n')
+			buf_append(&b, "\r\n", 2);
+		else
+			buf_putc(&b, c);
+	}
+	if (b.failed) {
+		buf_free(&b);
+		return -1;
+	}
+	struct dkim_hdr *h = &m->hdrs[m->nhdrs++];
+	h->len = b.len;
+	h->namelen = nl;
+	h->raw = buf_take(&b);
+	m->hbytes += h->len;
+	return 0;
+}
+
+static void
+decide(struct vsig *vs, enum dkim_verdict v, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+static void
+decide(struct vsig *vs, enum dkim_verdict v, const char *fmt, ...)
+{
+	va_list ap;
+	vs->decided = 1;
+	vs->verdict = v;
+	va_start(ap, fmt);
+	vsnprintf(vs->reason, sizeof(vs->reason), fmt, ap);
+	va_end(ap);
+}
+
+/* TXT rdata: <len><bytes>... joined into out. -1 when it does not fit or is malformed. */
+static int
+txt_join(const unsigned char *d, size_t len, char *out, size_t outlen)
+{
+	size_t o = 0, p = 0;
+	while (p < len) {
+		size_t sl = d[p++];
+		if (sl > len - p || o + sl >= outlen)
+			return -1;
+		memcpy(out + o, d + p, sl);
+		o += sl;
+		p += sl;
+	}
+	out[o] = '\0';
+	return memchr(out, '\0', o) ? -1 : 0;
+}
+
+static const char *
+rcode_str(enum dns_rcode r)
+{
+	switch (r) {
+	case DNS_R_OK: return "OK";
+	case DNS_R_NODATA: return "NODATA";
+	case DNS_R_NXDOMAIN: return "NXDOMAIN";
+	case DNS_R_SERVFAIL: return "SERVFAIL";
+	case DNS_R_TIMEOUT: return "timeout";
+	default: return "local error";
+	}
+}
+
+/* Fetch and check the key of one signature that passed the tag checks. */
+static void
+fetch_key(struct dkim_msg *m, struct vsig *vs, uint64_t deadline)
+{
+	char qname[400];
+	struct dns_answer *a = NULL;
+
+	if ((size_t)snprintf(qname, sizeof(qname), "%s._domainkey.%s", vs->st.s, vs->st.d) >= sizeof(qname)) {
+		decide(vs, DKIM_V_PERMERROR, "key name %.60s._domainkey.%.60s is too long", vs->st.s, vs->st.d);
+		return;
+	}
+	if (m->e->dns == NULL || dns_lookup(m->e->dns, qname, 16, deadline, &a) < 0 || a == NULL) {
+		decide(vs, DKIM_V_TEMPERROR, "key lookup %s failed: no resolver", qname);
+		dns_answer_free(a);
+		return;
+	}
+	switch (a->rcode) {
+	case DNS_R_OK:
+		break;
+	case DNS_R_NXDOMAIN:
+	case DNS_R_NODATA:
+		decide(vs, DKIM_V_PERMERROR, "no key record at %s (%s)", qname, rcode_str(a->rcode));
+		dns_answer_free(a);
+		return;
+	default:
+		decide(vs, DKIM_V_TEMPERROR, "key lookup %s failed: %s", qname, rcode_str(a->rcode));
+		dns_answer_free(a);
+		return;
+	}
+	/* several TXT records: the first that is a valid key for this signature wins */
+	char rec[KEYREC_MAX], why[600] = "";
+	for (size_t i = 0; i < a->count; i++) {
+		char e2[160];
+		if (txt_join(a->rr[i].data, a->rr[i].len, rec, sizeof(rec)) < 0) {
+			if (!*why)
+				snprintf(why, sizeof(why), "key record at %s is malformed or over %d bytes",
+				         qname, KEYREC_MAX);
+			continue;
+		}
+		struct dkim_keyinfo ki;
+		if (dkim_key_check(rec, strlen(rec), vs->st.alg, &ki, e2, sizeof(e2)) < 0) {
+			if (!*why)
+				snprintf(why, sizeof(why), "%s: %s", qname, e2);
+			continue;
+		}
+		vs->ki = ki;
+		vs->keyrec = strdup(rec);
+		break;
+	}
+	dns_answer_free(a);
+	if (vs->keyrec == NULL) {
+		decide(vs, DKIM_V_PERMERROR, "%s", *why ? why : "key record unusable");
+		return;
+	}
+	if (vs->ki.type == DKIM_KEY_RSA && vs->ki.bits < m->e->min_key_bits) {
+		decide(vs, DKIM_V_POLICY, "%s: RSA key of %u bits is below DKIMMinimumKeyBits %u",
+		       qname, vs->ki.bits, m->e->min_key_bits);
+		return;
+	}
+	if (vs->ki.strict) {
+		const char *at = strrchr(vs->st.i, '@');
+		if (at && strcasecmp(at + 1, vs->st.d) != 0)
+			decide(vs, DKIM_V_PERMERROR, "%s: key has t=s but i=%s is a subdomain of d=%s",
+			       qname, vs->st.i, vs->st.d);
+	}
+}
+
+static int
+hdr_is(const struct dkim_hdr *h, const char *name)
+{
+	size_t nl = strlen(name), hn = h->namelen;
+	while (hn && (h->raw[hn - 1] == ' ' || h->raw[hn - 1] == '\t'))
+		hn--;
+	return hn == nl && strncasecmp(h->raw, name, nl) == 0;
+}
+
+static int
+eoh_verify(struct dkim_msg *m)
+{
+	struct dkim_engine *e = m->e;
+	uint64_t deadline = e->dns_budget_ms ? dns_now_ms() + e->dns_budget_ms : 0;
+	time_t now = time(NULL);
+
+	for (size_t i = 0; i < m->nhdrs; i++) {
+		if (!hdr_is(&m->hdrs[i], "DKIM-Signature"))
+			continue;
+		m->seen++;
+		if (m->nsigs >= e->max_signatures)
+			continue;
+		if (m->sigs == NULL && (m->sigs = calloc(e->max_signatures, sizeof(*m->sigs))) == NULL)
+			return -1;
+		struct vsig *vs = &m->sigs[m->nsigs++];
+		char why[160];
+		vs->hidx = i;
+		const struct dkim_hdr *h = &m->hdrs[i];
+		if (m->overflow) {
+			decide(vs, DKIM_V_PERMERROR, "header section too large to verify");
+			memset(&vs->st, 0, sizeof(vs->st));
+			continue;
+		}
+		if (dkim_sig_check(h->raw + h->namelen + 1, h->len - h->namelen - 1, now, &vs->st,
+		                   why, sizeof(why)) < 0) {
+			decide(vs, DKIM_V_PERMERROR, "signature: %s", why);
+			continue;
+		}
+		vs->own = vs->st.xb_tag;
+		fetch_key(m, vs, deadline);
+	}
+	if (m->seen > m->nsigs)
+		log_info("dkim: qid=%s: %zu signatures, only the first %zu evaluated (DKIMMaxSignatures)",
+		         m->qid, m->seen, m->nsigs);
+
+	size_t undecided = 0;
+	for (size_t i = 0; i < m->nsigs; i++)
+		undecided += !m->sigs[i].decided;
+	if (undecided == 0 || m->overflow) {
+		m->v_dead = 1;      /* nothing for libopendkim to do */
+		return 0;
+	}
+	for (size_t i = 0; i < m->nhdrs; i++) {
+		DKIM_STAT st = dkim_header(m->v, (u_char *)m->hdrs[i].raw, m->hdrs[i].len);
+		if (st != DKIM_STAT_OK) {
+			log_warn("dkim: qid=%s: libopendkim refused header %zu: %s", m->qid, i,
+			         dkim_getresultstr(st));
+		}
+	}
+	DKIM_STAT st = dkim_eoh(m->v);
+	if (st != DKIM_STAT_OK) {
+		log_debug("dkim: qid=%s: dkim_eoh: %s", m->qid, dkim_getresultstr(st));
+		/* signatures it has tied stay usable; others end as permerror */
+	}
+	return 0;
+}
+
+/* The address in a From: value: inside <...> if present, else the bare token. */
+static int
+from_address(const char *v, char *out, size_t outlen)
+{
+	const char *lt = strrchr(v, '<');
+	const char *s, *e;
+	if (lt) {
+		s = lt + 1;
+		e = strchr(s, '>');
+		if (e == NULL)
+			return -1;
+	} else {
+		s = v;
+		while (*s && isspace((unsigned char)*s))
+			s++;
+		e = s;
+		while (*e && !isspace((unsigned char)*e) && *e != '(')
+			e++;
+	}
+	size_t n = (size_t)(e - s);
+	if (n == 0 || n >= outlen)
+		return -1;
+	memcpy(out, s, n);
+	out[n] = '\0';
+	char *at = strrchr(out, '@');
+	if (at == NULL || at == out || at[1] == '\0')
+		return -1;
+	for (char *p = at + 1; *p; p++)
+		*p = (char)tolower((unsigned char)*p);
+	return 0;
+}
+
+static int
+eoh_sign(struct dkim_msg *m)
+{
+	struct dkim_engine *e = m->e;
+	if (e->kt == NULL || m->overflow)
+		return 0;
+	const struct dkim_hdr *from = NULL;
+	int nfrom = 0;
+	for (size_t i = 0; i < m->nhdrs; i++)
+		if (hdr_is(&m->hdrs[i], "From")) {
+			from = &m->hdrs[i];
+			nfrom++;
+		}
+	if (nfrom != 1) {
+		log_info("dkim: qid=%s: not signed: %d From: headers", m->qid, nfrom);
+		return 0;
+	}
+	char addr[512];
+	if (from_address(from->raw + from->namelen + 1, addr, sizeof(addr)) < 0) {
+		log_info("dkim: qid=%s: not signed: no address in From: %.100s", m->qid,
+		         from->raw + from->namelen + 1);
+		return 0;
+	}
+	const struct dkim_signkey *keys[DKIM_SIGN_KEYS_MAX];
+	size_t nk = dkim_keytable_match(e->kt, addr, keys, DKIM_SIGN_KEYS_MAX);
+	if (nk == 0) {
+		log_debug("dkim: qid=%s: no signing key for %s", m->qid, addr);
+		return 0;
+	}
+	const char *fdom = strrchr(addr, '@') + 1;
+	for (size_t k = 0; k < nk; k++) {
+		DKIM_STAT st;
+		const char *dom = strcmp(keys[k]->domain, "%") == 0 ? fdom : keys[k]->domain;
+		strlcpy(m->sdomain[m->ns], dom, sizeof(m->sdomain[0]));
+		DKIM *d = dkim_sign(e->lib, (const u_char *)m->qid, NULL, (dkim_sigkey_t)keys[k]->pem,
+		                    (const u_char *)keys[k]->selector, (const u_char *)m->sdomain[m->ns],
+		                    e->hc, e->bc,
+		                    keys[k]->type == DKIM_KEY_ED25519 ? DKIM_SIGN_ED25519SHA256
+		                                                      : DKIM_SIGN_RSASHA256,
+		                    -1, &st);
+		if (d == NULL) {
+			log_error("dkim: qid=%s: cannot sign with key %s (%s): %s", m->qid, keys[k]->name,
+			          keys[k]->path, dkim_getresultstr(st));
+			continue;
+		}
+		int ok = 1;
+		for (size_t i = 0; i < m->nhdrs && ok; i++)
+			ok = dkim_header(d, (u_char *)m->hdrs[i].raw, m->hdrs[i].len) == DKIM_STAT_OK;
+		if (!ok || (st = dkim_eoh(d)) != DKIM_STAT_OK) {
+			log_error("dkim: qid=%s: signing with key %s failed at end of headers: %s", m->qid,
+			          keys[k]->name, dkim_geterror(d) ? dkim_geterror(d) : "header refused");
+			dkim_free(d);
+			continue;
+		}
+		m->sk[m->ns] = keys[k];
+		m->s[m->ns++] = d;
+	}
+	return 0;
+}
+
+int
+dkim_msg_eoh(struct dkim_msg *m)
+{
+	if (m->eoh)
+		return -1;
+	m->eoh = 1;
+	return m->mode == DKIM_MODE_VERIFY ? eoh_verify(m) : eoh_sign(m);
+}
+
+int
+dkim_msg_body(struct dkim_msg *m, const unsigned char *p, size_t n)
+{
+	if (!m->eoh)
+		return -1;
+	if (m->mode == DKIM_MODE_VERIFY) {
+		if (!m->v_dead && n > 0) {
+			DKIM_STAT st = dkim_body(m->v, (u_char *)p, n);
+			if (st != DKIM_STAT_OK && st != DKIM_STAT_INVALID)
+				log_debug("dkim: qid=%s: dkim_body: %s", m->qid, dkim_getresultstr(st));
+		}
+		return 0;
+	}
+	for (size_t k = 0; k < m->ns; k++)
+		if (m->s[k] && dkim_body(m->s[k], (u_char *)p, n) != DKIM_STAT_OK) {
+			log_error("dkim: qid=%s: signing with key %s failed in the body", m->qid, m->sk[k]->name);
+			dkim_free(m->s[k]);
+			m->s[k] = NULL;
+		}
+	return 0;
+}
+
+/* Verdict of one signature libopendkim evaluated. */
+static void
+judge(struct dkim_msg *m, struct vsig *vs)
+{
+	if (vs->lsig == NULL) {
+		decide(vs, DKIM_V_PERMERROR, "signature not accepted by libopendkim");
+		return;
+	}
+	if (vs->own) {
+		void *hh = NULL, *bh = NULL;
+		size_t hhl = 0, bhl = 0;
+		if (dkim_sig_gethashes(vs->lsig, &hh, &hhl, &bh, &bhl) != DKIM_STAT_OK || bh == NULL) {
+			decide(vs, DKIM_V_TEMPERROR, "body hash not available");
+			return;
+		}
+		if (bhl != vs->st.bhlen || memcmp(bh, vs->st.bh, bhl) != 0) {
+			decide(vs, DKIM_V_FAIL, "body hash mismatch");
+			return;
+		}
+		struct buf data;
+		buf_init(&data, DKIM_HEADER_BYTES_MAX * 2);
+		int rc = dkim_canon_headers(m->hdrs, m->nhdrs, vs->hidx, &vs->st, &data);
+		if (rc == 0)
+			rc = dkim_canon_verify(&vs->st, vs->ki.pkey, (const unsigned char *)data.data, data.len);
+		buf_free(&data);
+		if (rc == 1)
+			decide(vs, DKIM_V_PASS, "%s", "");
+		else if (rc == 0)
+			decide(vs, DKIM_V_FAIL, "signature did not verify");
+		else
+			decide(vs, DKIM_V_TEMPERROR, "internal error verifying the signature");
+		return;
+	}
+	unsigned flags = dkim_sig_getflags(vs->lsig);
+	int bh = dkim_sig_getbh(vs->lsig);
+	int err = dkim_sig_geterror(vs->lsig);
+	if ((flags & DKIM_SIGFLAG_PASSED) && bh == DKIM_SIGBH_MATCH && err == DKIM_SIGERROR_OK)
+		decide(vs, DKIM_V_PASS, "%s", "");
+	else if (bh == DKIM_SIGBH_MISMATCH)
+		decide(vs, DKIM_V_FAIL, "body hash mismatch");
+	else if (err == DKIM_SIGERROR_BADSIG)
+		decide(vs, DKIM_V_FAIL, "signature did not verify");
+	else if (err == DKIM_SIGERROR_KEYFAIL)
+		decide(vs, DKIM_V_TEMPERROR, "key lookup failed");
+	else if (err == DKIM_SIGERROR_TOOLARGE_L)
+		decide(vs, DKIM_V_PERMERROR, "l= is larger than the body");
+	else if (err == DKIM_SIGERROR_OK || err == DKIM_SIGERROR_UNKNOWN)
+		decide(vs, DKIM_V_TEMPERROR, "signature not evaluated");
+	else {
+		const char *es = dkim_sig_geterrorstr(err);
+		decide(vs, DKIM_V_PERMERROR, "%s", es ? es : "libopendkim error");
+	}
+}
+
+/* pass > temperror > fail > policy > neutral > permerror > none */
+static int
+rank(enum dkim_verdict v)
+{
+	switch (v) {
+	case DKIM_V_PASS: return 6;
+	case DKIM_V_TEMPERROR: return 5;
+	case DKIM_V_FAIL: return 4;
+	case DKIM_V_POLICY: return 3;
+	case DKIM_V_NEUTRAL: return 2;
+	case DKIM_V_PERMERROR: return 1;
+	default: return 0;
+	}
+}
+
+static void
+eom_verify(struct dkim_msg *m, struct dkim_report *out)
+{
+	if (!m->v_dead) {
+		DKIM_STAT st = dkim_eom(m->v, NULL);
+		if (st != DKIM_STAT_OK)
+			log_debug("dkim: qid=%s: dkim_eom: %s", m->qid, dkim_getresultstr(st));
+	}
+	out->summary = DKIM_V_NONE;
+	for (size_t i = 0; i < m->nsigs; i++) {
+		struct vsig *vs = &m->sigs[i];
+		if (!vs->decided)
+			judge(m, vs);
+		if (vs->ki.testing && vs->verdict == DKIM_V_FAIL) {
+			vs->verdict = DKIM_V_NEUTRAL;
+			strlcat(vs->reason, " (key in testing mode t=y)", sizeof(vs->reason));
+		}
+		struct dkim_sig_report *r = &out->sig[out->nsigs++];
+		r->verdict = vs->verdict;
+		strlcpy(r->d, vs->st.d ? vs->st.d : "", sizeof(r->d));
+		strlcpy(r->i, vs->st.i ? vs->st.i : "", sizeof(r->i));
+		strlcpy(r->s, vs->st.s ? vs->st.s : "", sizeof(r->s));
+		strlcpy(r->a, vs->st.a ? vs->st.a : "", sizeof(r->a));
+		strlcpy(r->b, vs->st.b8, sizeof(r->b));
+		strlcpy(r->reason, vs->reason, sizeof(r->reason));
+		if (rank(vs->verdict) > rank(out->summary))
+			out->summary = vs->verdict;
+		if (vs->verdict == DKIM_V_PASS)
+			log_debug("dkim: qid=%s: d=%s s=%s a=%s: pass", m->qid, r->d, r->s, r->a);
+		else
+			log_info("dkim: qid=%s: d=%s s=%s a=%s b=%s: %s: %s", m->qid,
+			         *r->d ? r->d : "-", *r->s ? r->s : "-", *r->a ? r->a : "-",
+			         *r->b ? r->b : "-", dkim_verdict_str(vs->verdict), vs->reason);
+	}
+}
+
+static void
+eom_sign(struct dkim_msg *m, struct dkim_report *out)
+{
+	out->summary = DKIM_V_NONE;
+	for (size_t k = 0; k < m->ns; k++) {
+		if (m->s[k] == NULL)
+			continue;
+		DKIM_STAT st = dkim_eom(m->s[k], NULL);
+		unsigned char *hdr = NULL;
+		size_t len = 0;
+		if (st == DKIM_STAT_OK)
+			st = dkim_getsighdr_d(m->s[k], strlen("DKIM-Signature: "), &hdr, &len);
+		if (st != DKIM_STAT_OK || hdr == NULL) {
+			log_error("dkim: qid=%s: signing with key %s failed: %s", m->qid, m->sk[k]->name,
+			          dkim_geterror(m->s[k]) ? dkim_geterror(m->s[k]) : dkim_getresultstr(st));
+			continue;
+		}
+		/* milter header values fold with LF only (the MTA adds CRs) */
+		char *v = malloc(len + 1);
+		if (v == NULL)
+			continue;
+		size_t o = 0;
+		for (size_t i = 0; i < len && hdr[i]; i++)
+			if (hdr[i] != '\r')
+				v[o++] = (char)hdr[i];
+		v[o] = '\0';
+		out->add_value[out->nadd++] = v;
+		log_info("dkim: qid=%s: signed d=%s s=%s a=%s", m->qid, m->sdomain[k], m->sk[k]->selector,
+		         m->sk[k]->type == DKIM_KEY_ED25519 ? "ed25519-sha256" : "rsa-sha256");
+	}
+}
 
 int
 dkim_msg_eom(struct dkim_msg *m, struct dkim_report *out)
 {
-	(void)m;
 	memset(out, 0, sizeof(*out));
-	out->summary = DKIM_V_NONE;
+	if (!m->eoh)
+		dkim_msg_eoh(m);
+	if (m->mode == DKIM_MODE_VERIFY)
+		eom_verify(m, out);
+	else
+		eom_sign(m, out);
 	return 0;
 }
-void dkim_msg_free(struct dkim_msg *m) { free(m); }
+
+void
+dkim_msg_free(struct dkim_msg *m)
+{
+	if (m == NULL)
+		return;
+	if (m->v)
+		dkim_free(m->v);
+	for (size_t k = 0; k < m->ns; k++)
+		if (m->s[k])
+			dkim_free(m->s[k]);
+	for (size_t i = 0; i < m->nsigs; i++) {
+		dkim_sigtags_free(&m->sigs[i].st);
+		dkim_keyinfo_free(&m->sigs[i].ki);
+		free(m->sigs[i].keyrec);
+	}
+	free(m->sigs);
+	for (size_t i = 0; i < m->nhdrs; i++)
+		free(m->hdrs[i].raw);
+	free(m->hdrs);
+	free(m);
+}
 
 void
 dkim_report_clear(struct dkim_report *r)

@@ -26,6 +26,7 @@ struct dkim_options {
 	unsigned max_signatures;      /* signatures evaluated per message: default 16 */
 	const char *canonicalization; /* "relaxed/relaxed" by default */
 	const char *oversign_headers; /* comma list; NULL: From,To,Subject,Date,Message-ID,Reply-To,Cc,MIME-Version,Content-Type,Content-Transfer-Encoding */
+	unsigned dns_budget_ms;       /* key lookups of one message: 0 = per-query timeout only (DNSBudget) */
 };
 
 enum dkim_verdict {
@@ -52,8 +53,23 @@ struct dkim_report {
 	size_t nsigs;
 	struct dkim_sig_report sig[DKIM_REPORT_MAX];
 	size_t nadd;                  /* sign mode: DKIM-Signature values to insert at the top */
-	char *add_value[4];           /* header values (no "DKIM-Signature:" name), malloc'd */
+	char *add_value[4];           /* header values (no "DKIM-Signature:" name), malloc'd;
+	                                 no leading space (prepend " " when SMFIP_HDR_LEADSPC
+	                                 was negotiated), folded with "\n\t" (LF only) */
 };
+/*
+ * Verify mode: sig[] holds one entry per DKIM-Signature evaluated (in header
+ * order, up to max_signatures), reason says why for every non-pass. Summary:
+ * pass > temperror > fail > policy > neutral > permerror > none, so one
+ * failing key lookup never outweighs a passing signature.
+ * Sign mode: summary is none and nsigs 0; nadd is 0 when the From: address
+ * has no key (or several From: headers): the message goes out unsigned.
+ * Results: a broken signature or key record (bad p=, unknown or mismatching
+ * k=, h= without sha256, s= without email, revoked key, NXDOMAIN) is
+ * permerror; SERVFAIL/timeout of one key is temperror for that signature;
+ * an RSA key below min_key_bits is policy; a key in testing mode (t=y)
+ * turns fail into neutral.
+ */
 
 enum dkim_mode { DKIM_MODE_VERIFY, DKIM_MODE_SIGN };
 
