@@ -1,0 +1,365 @@
+/*
+ * main.c - spfdkim-milter: options, start-up, privileges, signals, reload.
+ *
+ *   spfdkim-milter [-c FILE] [-p SOCKET] [-u USER] [-P PIDFILE] [-f] [-n] [-d]
+ *
+ * libmilter runs in its own thread (smfi_main); this thread only waits for
+ * signals. libmilter's own signal thread treats SIGHUP as "stop", so the
+ * signals are caught here first: this (the main) thread keeps SIGHUP, SIGTERM
+ * and SIGINT unblocked with handlers, and the kernel delivers process signals
+ * to the main thread whenever it can take them. SIGHUP builds a new runtime
+ * from the config file and swaps it in; a bad file is refused with a log
+ * line and the old runtime stays. SIGTERM/SIGINT stop libmilter (it may take
+ * up to 5 s to notice), then the pid file is removed.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <grp.h>
+#include <libmilter/mfapi.h>
+#include <pthread.h>
+#include <pwd.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "config.h"
+#include "log.h"
+#include "runtime.h"
+
+extern struct smfiDesc mlfi_desc;
+
+static int sig_pipe[2] = { -1, -1 };
+
+static void
+on_signal(int sig)
+{
+	char c = (char)sig;
+	int e = errno;
+
+	if (write(sig_pipe[1], &c, 1) < 0) {
+		/* The pipe is full: a signal is already pending. */
+	}
+	errno = e;
+}
+
+static void *
+milter_thread(void *arg)
+{
+	int *rc = arg;
+	char c = 'X';
+
+	*rc = smfi_main();
+	if (write(sig_pipe[1], &c, 1) < 0) {
+		/* nothing else to do */
+	}
+	return NULL;
+}
+
+static void
+usage(void)
+{
+	fprintf(stderr,
+	    "usage: spfdkim-milter [-c FILE] [-p SOCKET] [-u USER] [-P PIDFILE] [-f] [-n] [-d]\n"
+	    "  -c FILE    configuration (default: the embedded defaults)\n"
+	    "  -p SOCKET  unix:/path, inet:port@host or inet6:port@host (overrides Socket)\n"
+	    "  -u USER    drop privileges to USER after binding (overrides UserID)\n"
+	    "  -P FILE    pid file (overrides PidFile)\n"
+	    "  -f         stay in the foreground\n"
+	    "  -n         check the configuration and exit\n"
+	    "  -d         debug: log everything to stderr\n");
+	exit(2);
+}
+
+struct opts {
+	const char *conf, *sock, *user, *pidfile;
+	int foreground, check, debug;
+};
+
+/* Loads the config named by the options and applies the overrides. */
+static struct config *
+load_config(const struct opts *o, char *err, size_t errlen)
+{
+	struct config *c;
+
+	if (o->conf != NULL)
+		c = config_load(o->conf, err, errlen);
+	else if ((c = config_new_default()) == NULL)
+		snprintf(err, errlen, "out of memory");
+	if (c == NULL)
+		return NULL;
+	if (o->sock != NULL) {
+		free(c->socket);
+		c->socket = strdup(o->sock);
+	}
+	if (o->user != NULL) {
+		free(c->user_id);
+		c->user_id = strdup(o->user);
+	}
+	if (o->pidfile != NULL) {
+		free(c->pid_file);
+		c->pid_file = strdup(o->pidfile);
+	}
+	if (c->socket == NULL || (o->user && !c->user_id) || (o->pidfile && !c->pid_file)) {
+		snprintf(err, errlen, "out of memory");
+		config_free(c);
+		return NULL;
+	}
+	return c;
+}
+
+static int
+open_log(const struct opts *o, const struct config *c, char *err, size_t errlen)
+{
+	if (o->debug)
+		return log_open("spfdkim-milter", "stderr", LOG_L_DEBUG, err, errlen);
+	return log_open("spfdkim-milter", c->log, c->log_level, err, errlen);
+}
+
+/* Prints the MTA lines for this socket (make run, -f -d). */
+static void
+print_mta_lines(const char *sock)
+{
+	char pf[512];
+	const char *p;
+
+	if (strncmp(sock, "inet:", 5) == 0 && (p = strchr(sock, '@')) != NULL)
+		snprintf(pf, sizeof(pf), "inet:%s:%.*s", p + 1, (int)(p - sock - 5), sock + 5);
+	else if (strncmp(sock, "inet6:", 6) == 0 && (p = strchr(sock, '@')) != NULL)
+		snprintf(pf, sizeof(pf), "inet:[%s]:%.*s", p + 1, (int)(p - sock - 6), sock + 6);
+	else if (strncmp(sock, "inet:", 5) == 0)
+		snprintf(pf, sizeof(pf), "inet:127.0.0.1:%s", sock + 5);
+	else if (strncmp(sock, "local:", 6) == 0)
+		snprintf(pf, sizeof(pf), "unix:%s", sock + 6);
+	else
+		snprintf(pf, sizeof(pf), "%s", sock);
+	printf("spfdkim-milter listening on %s\n\n"
+	    "Postfix (main.cf):\n"
+	    "    smtpd_milters = %s\n"
+	    "    non_smtpd_milters = $smtpd_milters\n"
+	    "    milter_default_action = accept\n"
+	    "    milter_protocol = 6\n"
+	    "    milter_mail_macros = i {auth_authen} {auth_type}\n\n"
+	    "Sendmail (sendmail.mc):\n"
+	    "    INPUT_MAIL_FILTER(`spfdkim-milter', `S=%s, F=T, T=C:30s;S:30s;R:30s;E:2m')\n"
+	    "    define(`confMILTER_MACROS_ENVFROM', confMILTER_MACROS_ENVFROM`, {auth_authen}')\n\n",
+	    sock, pf, sock);
+	fflush(stdout);
+}
+
+static const char *
+unix_path(const char *sock)
+{
+	if (strncmp(sock, "unix:", 5) == 0)
+		return sock + 5;
+	if (strncmp(sock, "local:", 6) == 0)
+		return sock + 6;
+	if (sock[0] == '/')
+		return sock;
+	return NULL;
+}
+
+static void
+daemonize(void)
+{
+	pid_t pid = fork();
+	int fd;
+
+	if (pid < 0)
+		log_fatal("fork: %s", strerror(errno));
+	if (pid > 0)
+		_exit(0);
+	setsid();
+	if ((pid = fork()) < 0)
+		log_fatal("fork: %s", strerror(errno));
+	if (pid > 0)
+		_exit(0);
+	if (chdir("/") < 0)
+		log_warn("chdir /: %s", strerror(errno));
+	if ((fd = open("/dev/null", O_RDWR)) >= 0) {
+		dup2(fd, 0);
+		dup2(fd, 1);
+		dup2(fd, 2);
+		if (fd > 2)
+			close(fd);
+	}
+}
+
+static void
+reload(const struct opts *o)
+{
+	char err[1024];
+	struct config *c = load_config(o, err, sizeof(err));
+	struct runtime *cur, *rt;
+
+	if (c == NULL) {
+		log_error("reload refused, keeping the running configuration: %s", err);
+		return;
+	}
+	cur = runtime_acquire();
+	if (cur != NULL && strcmp(cur->cfg->socket, c->socket) != 0)
+		log_warn("reload: Socket changed to %s; this takes a restart (still on %s)",
+		    c->socket, cur->cfg->socket);
+	rt = runtime_build(c, cur, err, sizeof(err));
+	runtime_release(cur);
+	if (rt == NULL) {
+		log_error("reload refused, keeping the running configuration: %s", err);
+		config_free(c);
+		return;
+	}
+	if (open_log(o, rt->cfg, err, sizeof(err)) < 0)
+		log_warn("reload: %s (logging target unchanged)", err);
+	runtime_install(rt);
+	log_info("reloaded configuration from %s", rt->cfg->source);
+}
+
+int
+main(int argc, char **argv)
+{
+	struct opts o = { 0 };
+	struct config *c;
+	struct runtime *rt;
+	char err[1024];
+	const char *upath;
+	struct passwd *pw = NULL;
+	pthread_t tid;
+	sigset_t set, old;
+	int ch, milter_rc = 0, stopping = 0;
+	struct sigaction sa;
+
+	while ((ch = getopt(argc, argv, "c:p:u:P:fndh")) != -1) {
+		switch (ch) {
+		case 'c': o.conf = optarg; break;
+		case 'p': o.sock = optarg; break;
+		case 'u': o.user = optarg; break;
+		case 'P': o.pidfile = optarg; break;
+		case 'f': o.foreground = 1; break;
+		case 'n': o.check = 1; break;
+		case 'd': o.debug = 1; o.foreground = 1; break;
+		default: usage();
+		}
+	}
+	if (optind != argc)
+		usage();
+
+	if ((c = load_config(&o, err, sizeof(err))) == NULL) {
+		fprintf(stderr, "spfdkim-milter: %s\n", err);
+		return 1;
+	}
+	if (c->user_id != NULL && (pw = getpwnam(c->user_id)) == NULL) {
+		fprintf(stderr, "spfdkim-milter: %s: UserID: no such user \"%s\"\n", c->source, c->user_id);
+		config_free(c);
+		return 1;
+	}
+	if (o.check) {
+		if ((rt = runtime_build(c, NULL, err, sizeof(err))) == NULL) {
+			fprintf(stderr, "spfdkim-milter: %s\n", err);
+			config_free(c);
+			return 1;
+		}
+		printf("%s: configuration OK\n", rt->cfg->source);
+		runtime_release(rt);
+		return 0;
+	}
+
+	if (open_log(&o, c, err, sizeof(err)) < 0) {
+		fprintf(stderr, "spfdkim-milter: %s\n", err);
+		return 1;
+	}
+	if (!o.foreground)
+		daemonize();
+	signal(SIGPIPE, SIG_IGN);
+
+	if ((rt = runtime_build(c, NULL, err, sizeof(err))) == NULL) {
+		config_free(c);
+		log_fatal("%s", err);
+	}
+	runtime_install(rt);
+
+	if (smfi_register(mlfi_desc) == MI_FAILURE)
+		log_fatal("smfi_register failed");
+	if (smfi_setconn(rt->cfg->socket) == MI_FAILURE)
+		log_fatal("%s: Socket \"%s\": smfi_setconn failed", rt->cfg->source, rt->cfg->socket);
+	smfi_setbacklog(128);
+	{
+		mode_t um = umask(rt->cfg->umask);
+		if (smfi_opensocket(1) == MI_FAILURE)
+			log_fatal("cannot listen on %s (in use, or no permission)", rt->cfg->socket);
+		umask(um);
+	}
+	upath = unix_path(rt->cfg->socket);
+	if (rt->cfg->pid_file != NULL) {
+		FILE *f = fopen(rt->cfg->pid_file, "we");
+		if (f == NULL)
+			log_fatal("PidFile %s: %s", rt->cfg->pid_file, strerror(errno));
+		fprintf(f, "%ld\n", (long)getpid());
+		fclose(f);
+	}
+	if (pw != NULL) {
+		/* Files that need root are open; the socket is bound. */
+		if (upath != NULL && chown(upath, pw->pw_uid, pw->pw_gid) < 0)
+			log_warn("chown %s: %s", upath, strerror(errno));
+		if (rt->cfg->pid_file != NULL && chown(rt->cfg->pid_file, pw->pw_uid, pw->pw_gid) < 0)
+			log_warn("chown %s: %s", rt->cfg->pid_file, strerror(errno));
+		if (setgroups(0, NULL) < 0 || initgroups(pw->pw_name, pw->pw_gid) < 0 ||
+		    setgid(pw->pw_gid) < 0 || setuid(pw->pw_uid) < 0)
+			log_fatal("cannot drop privileges to %s: %s", pw->pw_name, strerror(errno));
+		log_info("running as user %s", pw->pw_name);
+	}
+	if (o.foreground && o.debug)
+		print_mta_lines(rt->cfg->socket);
+
+	if (pipe2(sig_pipe, O_CLOEXEC) < 0)
+		log_fatal("pipe: %s", strerror(errno));
+	fcntl(sig_pipe[1], F_SETFL, O_NONBLOCK);
+
+	/* libmilter's threads inherit a mask with our signals blocked ... */
+	sigemptyset(&set);
+	sigaddset(&set, SIGHUP);
+	sigaddset(&set, SIGTERM);
+	sigaddset(&set, SIGINT);
+	pthread_sigmask(SIG_BLOCK, &set, &old);
+	if ((errno = pthread_create(&tid, NULL, milter_thread, &milter_rc)) != 0)
+		log_fatal("pthread_create: %s", strerror(errno));
+	/* ... while this thread takes them. */
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_signal;
+	sigemptyset(&sa.sa_mask);
+	sa.sa_flags = SA_RESTART;
+	sigaction(SIGHUP, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+	sigaction(SIGINT, &sa, NULL);
+	pthread_sigmask(SIG_UNBLOCK, &set, NULL);
+	log_info("spfdkim-milter started on %s (config %s, pid %ld)", rt->cfg->socket,
+	    rt->cfg->source, (long)getpid());
+
+	for (;;) {
+		char sig;
+		ssize_t n = read(sig_pipe[0], &sig, 1);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0 || sig == 'X')
+			break;
+		if (sig == SIGHUP && !stopping)
+			reload(&o);
+		else if ((sig == SIGTERM || sig == SIGINT) && !stopping) {
+			log_info("stopping on signal %d", sig);
+			stopping = 1;
+			smfi_stop();
+		}
+	}
+	pthread_join(tid, NULL);
+	rt = runtime_acquire();
+	if (rt != NULL && rt->cfg->pid_file != NULL)
+		unlink(rt->cfg->pid_file);
+	if (rt != NULL && (upath = unix_path(rt->cfg->socket)) != NULL)
+		unlink(upath);
+	runtime_release(rt);
+	runtime_shutdown();
+	log_info("stopped%s", milter_rc == MI_SUCCESS ? "" : " (libmilter reported an error)");
+	log_close();
+	return milter_rc == MI_SUCCESS ? 0 : 1;
+}

@@ -1,0 +1,551 @@
+/*
+ * mlfi.c - the libmilter callbacks up to the end of the header, and the
+ * session helpers (SPF check, decision line, spam log, replies).
+ *
+ * Protocol economy: negotiate asks the MTA to skip every step we do not use
+ * (unknown commands, DATA, end-of-header, the body when nothing needs it)
+ * and not to wait for our reply where we never act (connect, HELO, RCPT,
+ * headers, body chunks, and MAIL when no MAIL-time reject is configured).
+ * The SPF check for the mailfrom identity runs once, at MAIL, and its result
+ * is kept for the end of the message.
+ */
+#include <arpa/inet.h>
+#include <ctype.h>
+#include <netinet/in.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/socket.h>
+#include <time.h>
+
+#include "authres.h"
+#include "decision.h"
+#include "log.h"
+#include "mlfi.h"
+#include "netlist.h"
+#include "policy.h"
+#include "quote.h"
+
+#define SESSION(ctx) ((struct session *)smfi_getpriv(ctx))
+
+static const char *const skip_names[] = { "-", "auth", "whitelist", "loopback", "lan" };
+
+const char *
+mlfi_skip_str(enum skip_reason s)
+{
+	return skip_names[s];
+}
+
+/* Copies s into out, replacing control bytes, truncating at the cap. */
+static void
+copy_clean(char *out, size_t outlen, const char *s)
+{
+	size_t n = 0;
+
+	for (; s != NULL && *s != '\0' && n + 1 < outlen; s++)
+		out[n++] = ((unsigned char)*s < ' ' || *s == 0x7f) ? '?' : *s;
+	out[n] = '\0';
+}
+
+void
+mlfi_txn_reset(struct session *s)
+{
+	struct txn *t = &s->t;
+
+	for (size_t i = 0; i < t->nrcpts; i++)
+		free(t->rcpts[i]);
+	if (t->dkim != NULL)
+		dkim_msg_free(t->dkim);
+	msgcopy_close(&t->copy);
+	memset(t, 0, sizeof(*t));
+	msgcopy_init(&t->copy);
+}
+
+static struct session *
+session_new(void)
+{
+	struct session *s = calloc(1, sizeof(*s));
+
+	if (s == NULL)
+		return NULL;
+	if ((s->rt = runtime_acquire()) == NULL) {
+		free(s);
+		return NULL;
+	}
+	msgcopy_init(&s->t.copy);
+	return s;
+}
+
+static void
+session_free(struct session *s)
+{
+	if (s == NULL)
+		return;
+	mlfi_txn_reset(s);
+	runtime_release(s->rt);
+	free(s);
+}
+
+static struct session *
+session_get(SMFICTX *ctx)
+{
+	struct session *s = SESSION(ctx);
+
+	if (s == NULL && (s = session_new()) != NULL)
+		smfi_setpriv(ctx, s);
+	return s;
+}
+
+/* --- helpers shared with mlfi_eom.c ------------------------------------- */
+
+void
+mlfi_spf_check(struct session *s, enum spf_kind kind, const char *domain, const char *sender,
+    struct spf_outcome *out)
+{
+	struct spf_request req = {
+		.client_ip = s->ip,
+		.helo = s->helo,
+		.sender = sender ? sender : "",
+		.domain = domain,
+		.receiver = s->rt->hostname,
+	};
+
+	memset(out, 0, sizeof(*out));
+	out->done = 1;
+	out->kind = kind;
+	spf_check_host(s->rt->dns, &req, &s->rt->spf_limits, &out->resp);
+	if (out->resp.domain[0] == '\0' && domain != NULL)
+		strlcpy(out->resp.domain, domain, sizeof(out->resp.domain));
+	log_debug("%s: spf %s domain=%s ip=%s result=%s mechanism=%s problem=%s dns=%u %ums",
+	    s->t.qid[0] ? s->t.qid : "-", kind == SK_HELO ? "helo" : kind == SK_HEADER_FROM ? "header-from" : "mailfrom",
+	    out->resp.domain, s->ip, spf_result_str(out->resp.result), out->resp.mechanism,
+	    out->resp.problem, out->resp.dns_queries, out->resp.elapsed_ms);
+}
+
+static const char *const kind_names[] = { "mailfrom", "helo", "header-from" };
+
+void
+mlfi_log_decision(struct session *s, const struct decision_ctx *dc)
+{
+	struct txn *t = &s->t;
+	struct decision d = { 0 };
+
+	if (t->logged)
+		return;
+	t->logged = 1;
+	d.ts = time(NULL);
+	d.qid = t->qid;
+	d.ip = s->ip;
+	d.helo = s->helo;
+	d.mailfrom = t->mailfrom[0] ? t->mailfrom : "<>";
+	d.identity = t->spf.done ? kind_names[t->spf.kind] : NULL;
+	d.domain = t->spf.done ? t->spf.resp.domain : NULL;
+	d.spf = t->spf.done ? spf_result_str(t->spf.resp.result) : NULL;
+	d.helo_spf = t->helo.done ? spf_result_str(t->helo.resp.result) : NULL;
+	d.dkim = dc->dkim;
+	d.dkim_d = dc->dkim_d;
+	d.skip = t->skip != SKIP_NONE ? skip_names[t->skip] : NULL;
+	d.action = dc->action;
+	d.reason = dc->reason;
+	d.reply = dc->reply;
+	d.elapsed_ms = (unsigned long)(dns_now_ms() - t->start_ms);
+	decision_emit(&d, s->rt->decision_fd);
+}
+
+void
+mlfi_spam_log(struct session *s, const char *action, const char *reply, const char *dkim, const char *saved)
+{
+	struct txn *t = &s->t;
+	char results[128];
+	struct spam_meta m = {
+		.qid = t->qid, .client_ip = s->ip, .helo = s->helo,
+		.mail_from = t->mailfrom[0] ? t->mailfrom : "<>",
+		.rcpts = (const char *const *)t->rcpts, .nrcpts = t->nrcpts,
+		.results = results, .action = action, .reply = reply,
+	};
+
+	snprintf(results, sizeof(results), "spf=%s dkim=%s",
+	    t->spf.done ? spf_result_str(t->spf.resp.result) : "-", dkim ? dkim : "-");
+	if (spamfolder_log(s->rt->spam, &m, saved) < 0)
+		log_warn("%s: spam log write failed", t->qid[0] ? t->qid : "-");
+}
+
+sfsistat
+mlfi_reply(SMFICTX *ctx, const struct policy_reply *r)
+{
+	char rc[4], xc[16], text[POLICY_REPLY_MAX];
+
+	/* libmilter takes non-const strings. */
+	strlcpy(rc, r->rcode, sizeof(rc));
+	strlcpy(xc, r->xcode, sizeof(xc));
+	strlcpy(text, r->text, sizeof(text));
+	if (smfi_setreply(ctx, rc, xc, text) != MI_SUCCESS)
+		log_warn("smfi_setreply(%s %s) failed", rc, xc);
+	return rc[0] == '4' ? SMFIS_TEMPFAIL : SMFIS_REJECT;
+}
+
+/* Fills the reply fields for the SPF outcome o. */
+static void
+spf_fields(struct session *s, const struct spf_outcome *o, struct reply_fields *f)
+{
+	f->sender = s->t.mailfrom[0] ? s->t.mailfrom : "<>";
+	f->ip = s->ip[0] ? s->ip : "unknown";
+	f->domain = o->resp.domain;
+	f->helo = s->helo;
+	f->result = spf_result_str(o->resp.result);
+	f->explanation = o->resp.explanation;
+}
+
+/* --- callbacks ----------------------------------------------------------- */
+
+static sfsistat
+cb_negotiate(SMFICTX *ctx, unsigned long f0, unsigned long f1, unsigned long f2, unsigned long f3,
+    unsigned long *pf0, unsigned long *pf1, unsigned long *pf2, unsigned long *pf3)
+{
+	struct session *s = session_get(ctx);
+	const struct config *c;
+	unsigned long want;
+	int need_body, mail_reply;
+
+	(void)f2; (void)f3;
+	if (s == NULL)
+		return SMFIS_TEMPFAIL;
+	c = s->rt->cfg;
+	need_body = s->rt->dkim != NULL || s->rt->spool;
+	mail_reply = c->identity == ID_MAILFROM && config_spf_any_reject(c);
+
+	*pf0 = (SMFIF_ADDHDRS | SMFIF_CHGHDRS | SMFIF_SETSYMLIST) & f0;
+	want = SMFIP_NOUNKNOWN | SMFIP_NODATA | SMFIP_NOEOH | SMFIP_NR_CONN | SMFIP_NR_HELO |
+	    SMFIP_NR_RCPT | SMFIP_NR_HDR | SMFIP_NR_BODY | SMFIP_HDR_LEADSPC | SMFIP_MDS_1M;
+	if (!need_body)
+		want |= SMFIP_NOBODY;
+	if (!mail_reply)
+		want |= SMFIP_NR_MAIL;
+	*pf1 = want & f1;
+	*pf2 = 0;
+	*pf3 = 0;
+	if (*pf0 & SMFIF_SETSYMLIST) {
+		smfi_setsymlist(ctx, SMFIM_ENVFROM, "i {auth_authen}");
+		smfi_setsymlist(ctx, SMFIM_EOM, "i");
+	}
+	return SMFIS_CONTINUE;
+}
+
+static sfsistat
+cb_connect(SMFICTX *ctx, char *hostname, _SOCK_ADDR *hostaddr)
+{
+	struct session *s = session_get(ctx);
+	const struct config *c;
+
+	(void)hostname;
+	if (s == NULL) {
+		log_error("no memory or no configuration for a new session");
+		return SMFIS_TEMPFAIL;
+	}
+	c = s->rt->cfg;
+	s->ip[0] = '\0';
+	s->have_addr = netlist_addr_from_sockaddr(hostaddr, s->addr) == 0;
+	if (s->have_addr) {
+		static const uint8_t v4m[12] = { 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff };
+		if (memcmp(s->addr, v4m, 12) == 0)
+			inet_ntop(AF_INET, s->addr + 12, s->ip, sizeof(s->ip));
+		else
+			inet_ntop(AF_INET6, s->addr, s->ip, sizeof(s->ip));
+	}
+	/* No address (sendmail -bs, a unix-socket client) counts as local. */
+	if (!s->have_addr)
+		s->conn_skip = SKIP_LOOPBACK;
+	else if (netlist_match(&s->rt->whitelist, s->addr))
+		s->conn_skip = SKIP_WHITELIST;
+	else if (!c->check_loopback && netlist_is_loopback(s->addr))
+		s->conn_skip = SKIP_LOOPBACK;
+	else if (!c->check_lan && netlist_is_lan(s->addr))
+		s->conn_skip = SKIP_LAN;
+	else
+		s->conn_skip = SKIP_NONE;
+	s->internal = s->have_addr && netlist_match(&s->rt->internal, s->addr);
+	log_debug("connect from %s [%s] skip=%s internal=%d", hostname ? hostname : "-",
+	    s->ip[0] ? s->ip : "no address", skip_names[s->conn_skip], s->internal);
+	return SMFIS_CONTINUE;
+}
+
+static sfsistat
+cb_helo(SMFICTX *ctx, char *helo)
+{
+	struct session *s = SESSION(ctx);
+
+	if (s != NULL)
+		copy_clean(s->helo, sizeof(s->helo), helo);
+	return SMFIS_CONTINUE;
+}
+
+/* "<a@b>" or "a@b" (source routes dropped) into out; "" for <>. */
+static void
+parse_mailfrom(const char *arg, char *out, size_t outlen)
+{
+	char tmp[512];
+	char *p = tmp, *e, *colon;
+
+	copy_clean(tmp, sizeof(tmp), arg ? arg : "");
+	while (*p == ' ')
+		p++;
+	if (*p == '<')
+		p++;
+	if ((e = strrchr(p, '>')) != NULL)
+		*e = '\0';
+	if (*p == '@' && (colon = strchr(p, ':')) != NULL)
+		p = colon + 1;
+	strlcpy(out, p, outlen);
+}
+
+static sfsistat
+cb_envfrom(SMFICTX *ctx, char **argv)
+{
+	struct session *s = SESSION(ctx);
+	struct txn *t;
+	const struct config *c;
+	const char *v;
+	enum action act = ACT_ACCEPT;
+
+	if (s == NULL)
+		return SMFIS_TEMPFAIL;
+	mlfi_txn_reset(s);
+	t = &s->t;
+	c = s->rt->cfg;
+	t->active = 1;
+	t->start_ms = dns_now_ms();
+	if ((v = smfi_getsymval(ctx, "i")) != NULL)
+		copy_clean(t->qid, sizeof(t->qid), v);
+	parse_mailfrom(argv[0], t->mailfrom, sizeof(t->mailfrom));
+	v = smfi_getsymval(ctx, "{auth_authen}");
+	t->authed = v != NULL && v[0] != '\0';
+	t->skip = t->authed && c->skip_auth ? SKIP_AUTH : s->conn_skip;
+
+	/* DKIM: sign for our own users and hosts, verify everything else. */
+	if (s->rt->dkim != NULL) {
+		enum dkim_mode mode = DKIM_MODE_VERIFY;
+		int use = c->dkim_verify;
+		char err[256];
+
+		if (s->rt->can_sign && (t->authed || s->internal)) {
+			mode = DKIM_MODE_SIGN;
+			use = 1;
+		}
+		if (use) {
+			t->dkim_mode = mode;
+			t->dkim = dkim_msg_new(s->rt->dkim, mode, t->qid[0] ? t->qid : NULL, err, sizeof(err));
+			if (t->dkim == NULL)
+				log_warn("%s: DKIM %s unavailable: %s", t->qid[0] ? t->qid : "-",
+				    mode == DKIM_MODE_SIGN ? "signing" : "verification", err);
+		}
+	}
+
+	if (t->skip == SKIP_NONE) {
+		if (c->identity == ID_MAILFROM) {
+			if (t->mailfrom[0] == '\0')
+				mlfi_spf_check(s, SK_HELO, s->helo[0] ? s->helo : NULL, "", &t->spf);
+			else
+				mlfi_spf_check(s, SK_MAILFROM, NULL, t->mailfrom, &t->spf);
+			act = c->spf_action[t->spf.resp.result];
+		}
+		if (c->check_helo && s->helo[0] != '\0' &&
+		    !(t->spf.done && t->spf.kind == SK_HELO)) {
+			mlfi_spf_check(s, SK_HELO, s->helo, "", &t->helo);
+			if (t->helo.resp.result == SPF_RESULT_FAIL &&
+			    policy_action_rank(c->spf_action[SPF_RESULT_FAIL]) > policy_action_rank(act))
+				act = c->spf_action[SPF_RESULT_FAIL];
+		}
+	}
+
+	/* A plain reject needs no body: refuse now, before any data. */
+	if (act == ACT_REJECT) {
+		const struct spf_outcome *o = t->spf.done && c->spf_action[t->spf.resp.result] == ACT_REJECT
+		    ? &t->spf : &t->helo;
+		struct reply_fields f;
+		struct policy_reply r;
+		struct decision_ctx dc = { .action = "reject", .reason = "spf" };
+
+		spf_fields(s, o, &f);
+		if (policy_reply_expand(c->spf_reply[o->resp.result], &f, &r) < 0)
+			policy_reply_expand(policy_default_spf_reply(o->resp.result), &f, &r);
+		dc.reply = r.plain;
+		mlfi_log_decision(s, &dc);
+		mlfi_spam_log(s, "reject", r.plain, NULL, NULL);
+		t->active = 0;
+		return mlfi_reply(ctx, &r);
+	}
+
+	/* Spool only when this message may be saved. */
+	t->spooling = 0;
+	if (s->rt->spool && t->skip == SKIP_NONE) {
+		if (config_dkim_any_save(c) && t->dkim != NULL && t->dkim_mode == DKIM_MODE_VERIFY)
+			t->spooling = 1;
+		if (c->identity == ID_HEADER_FROM && config_spf_any_save(c))
+			t->spooling = 1;
+		if (act == ACT_SAVE_REJECT || act == ACT_QUARANTINE)
+			t->spooling = 1;
+	}
+	if (t->spooling && msgcopy_open(&t->copy, c->temp_dir) < 0)
+		log_error("%s: cannot spool the message for a possible save: %s",
+		    t->qid[0] ? t->qid : "-", t->copy.err);
+	return SMFIS_CONTINUE;
+}
+
+static sfsistat
+cb_envrcpt(SMFICTX *ctx, char **argv)
+{
+	struct session *s = SESSION(ctx);
+	struct txn *t;
+	char tmp[512];
+
+	if (s == NULL || !s->t.active)
+		return SMFIS_CONTINUE;
+	t = &s->t;
+	if (t->nrcpts >= MLFI_MAX_RCPTS) {
+		t->rcpts_dropped++;
+		return SMFIS_CONTINUE;
+	}
+	parse_mailfrom(argv[0], tmp, sizeof(tmp));
+	if ((t->rcpts[t->nrcpts] = strdup(tmp)) != NULL)
+		t->nrcpts++;
+	return SMFIS_CONTINUE;
+}
+
+/* First address of a From: value: inside <>, else the bare text without comments. */
+static void
+parse_from(const char *value, char *addr, size_t addrlen, char *domain, size_t domlen)
+{
+	char tmp[1024];
+	size_t n = 0;
+	int depth = 0, inq = 0;
+	const char *lt, *p;
+	char *at, *e;
+
+	addr[0] = domain[0] = '\0';
+	/* Strip comments and unfold. */
+	for (p = value; *p != '\0' && n + 1 < sizeof(tmp); p++) {
+		if (*p == '\\' && p[1] != '\0') {
+			if (!depth)
+				tmp[n++] = p[1];
+			p++;
+			continue;
+		}
+		if (*p == '"' && !depth)
+			inq = !inq;
+		if (!inq && *p == '(') { depth++; continue; }
+		if (!inq && *p == ')' && depth > 0) { depth--; continue; }
+		if (depth)
+			continue;
+		tmp[n++] = (*p == '\r' || *p == '\n' || *p == '\t') ? ' ' : *p;
+	}
+	tmp[n] = '\0';
+	if ((lt = strrchr(tmp, '<')) != NULL) {
+		p = lt + 1;
+		if ((e = strchr(tmp + (p - tmp), '>')) != NULL)
+			*e = '\0';
+	} else {
+		p = tmp;
+		if ((e = strchr(tmp, ',')) != NULL)
+			*e = '\0';
+	}
+	while (*p == ' ')
+		p++;
+	strlcpy(addr, p, addrlen);
+	for (e = addr + strlen(addr); e > addr && e[-1] == ' '; )
+		*--e = '\0';
+	if ((at = strrchr(addr, '@')) == NULL)
+		return;
+	for (p = at + 1; *p != '\0'; p++)
+		if (!isalnum((unsigned char)*p) && *p != '.' && *p != '-' && *p != '_')
+			return;
+	if (at[1] == '\0')
+		return;
+	strlcpy(domain, at + 1, domlen);
+	for (e = domain; *e; e++)
+		*e = (char)tolower((unsigned char)*e);
+}
+
+static sfsistat
+cb_header(SMFICTX *ctx, char *name, char *value)
+{
+	struct session *s = SESSION(ctx);
+	struct txn *t;
+
+	if (s == NULL || !s->t.active)
+		return SMFIS_CONTINUE;
+	t = &s->t;
+	if (t->spooling)
+		msgcopy_header(&t->copy, name, value);
+	if (t->dkim != NULL && dkim_msg_header(t->dkim, name, value) < 0)
+		log_debug("%s: DKIM did not take header %s", t->qid[0] ? t->qid : "-", name);
+	if (strcasecmp(name, "Authentication-Results") == 0) {
+		t->ar_seen++;
+		if (authres_is_ours(value, s->rt->authserv_id) && t->nar_delete < MLFI_MAX_AR_DELETE)
+			t->ar_delete[t->nar_delete++] = t->ar_seen;
+	} else if (!t->hfrom_seen && strcasecmp(name, "From") == 0) {
+		t->hfrom_seen = 1;
+		parse_from(value, t->hfrom, sizeof(t->hfrom), t->hfrom_domain, sizeof(t->hfrom_domain));
+	}
+	return SMFIS_CONTINUE;
+}
+
+static sfsistat
+cb_body(SMFICTX *ctx, unsigned char *p, size_t n)
+{
+	struct session *s = SESSION(ctx);
+	struct txn *t;
+
+	if (s == NULL || !s->t.active)
+		return SMFIS_CONTINUE;
+	t = &s->t;
+	if (t->dkim != NULL) {
+		if (!t->dkim_eoh) {
+			t->dkim_eoh = 1;
+			dkim_msg_eoh(t->dkim);
+		}
+		dkim_msg_body(t->dkim, p, n);
+	}
+	if (t->spooling)
+		msgcopy_body(&t->copy, p, n);
+	return SMFIS_CONTINUE;
+}
+
+static sfsistat
+cb_abort(SMFICTX *ctx)
+{
+	struct session *s = SESSION(ctx);
+
+	if (s != NULL)
+		mlfi_txn_reset(s);
+	return SMFIS_CONTINUE;
+}
+
+static sfsistat
+cb_close(SMFICTX *ctx)
+{
+	struct session *s = SESSION(ctx);
+
+	smfi_setpriv(ctx, NULL);
+	session_free(s);
+	return SMFIS_CONTINUE;
+}
+
+struct smfiDesc mlfi_desc = {
+	.xxfi_name = "spfdkim-milter",
+	.xxfi_version = SMFI_VERSION,
+	.xxfi_flags = SMFIF_ADDHDRS | SMFIF_CHGHDRS | SMFIF_SETSYMLIST,
+	.xxfi_connect = cb_connect,
+	.xxfi_helo = cb_helo,
+	.xxfi_envfrom = cb_envfrom,
+	.xxfi_envrcpt = cb_envrcpt,
+	.xxfi_header = cb_header,
+	.xxfi_eoh = NULL,
+	.xxfi_body = cb_body,
+	.xxfi_eom = mlfi_eom,
+	.xxfi_abort = cb_abort,
+	.xxfi_close = cb_close,
+	.xxfi_unknown = NULL,
+	.xxfi_data = NULL,
+	.xxfi_negotiate = cb_negotiate,
+};

@@ -1,0 +1,92 @@
+/*
+ * mlfi.h - the milter session: per-connection and per-message state shared
+ * by the libmilter callbacks (mlfi.c) and end-of-message logic (mlfi_eom.c).
+ *
+ * One struct session per SMTP connection, hung on the libmilter context with
+ * smfi_setpriv() and freed at close. It holds a reference to the runtime
+ * (config snapshot) current when the connection began, so a reload never
+ * changes a session midway. Caps: MLFI_MAX_RCPTS recipients are remembered
+ * for the spam log (the rest are counted), MLFI_MAX_AR_DELETE forged
+ * Authentication-Results fields are removed per message.
+ */
+#ifndef SPFDKIM_MLFI_H
+#define SPFDKIM_MLFI_H
+
+#include <libmilter/mfapi.h>
+#include <stdint.h>
+
+#include "dkim.h"
+#include "msgcopy.h"
+#include "policy.h"
+#include "runtime.h"
+#include "spf.h"
+
+#define MLFI_MAX_RCPTS 100
+#define MLFI_MAX_AR_DELETE 64
+
+enum skip_reason { SKIP_NONE, SKIP_AUTH, SKIP_WHITELIST, SKIP_LOOPBACK, SKIP_LAN };
+
+/* Which identity the SPF result belongs to. */
+enum spf_kind { SK_MAILFROM, SK_HELO, SK_HEADER_FROM };
+
+struct spf_outcome {
+	int done;                 /* checked */
+	enum spf_kind kind;
+	struct spf_response resp;
+};
+
+struct txn {
+	int active;               /* between MAIL and end/abort */
+	int logged;               /* the decision line was written */
+	uint64_t start_ms;
+	char qid[64];
+	char mailfrom[512];       /* without <> */
+	int authed;
+	enum skip_reason skip;
+	struct spf_outcome spf;   /* the primary identity */
+	struct spf_outcome helo;  /* SPFCheckHelo */
+	char hfrom[512];          /* first From: address */
+	char hfrom_domain[256];
+	int hfrom_seen;
+	char *rcpts[MLFI_MAX_RCPTS];
+	size_t nrcpts, rcpts_dropped;
+	unsigned ar_seen;         /* Authentication-Results fields so far (1-based index) */
+	unsigned ar_delete[MLFI_MAX_AR_DELETE];
+	size_t nar_delete;
+	struct dkim_msg *dkim;
+	enum dkim_mode dkim_mode;
+	int dkim_eoh;
+	int spooling;
+	struct msgcopy copy;
+};
+
+struct session {
+	struct runtime *rt;
+	char ip[64];              /* "" when the MTA gave no address */
+	uint8_t addr[16];
+	int have_addr;
+	enum skip_reason conn_skip;
+	int internal;             /* client is in InternalHosts */
+	char helo[256];
+	struct txn t;
+};
+
+const char *mlfi_skip_str(enum skip_reason s);
+void mlfi_txn_reset(struct session *s);
+/* Runs one SPF check for the given identity into out. */
+void mlfi_spf_check(struct session *s, enum spf_kind kind, const char *domain, const char *sender,
+                    struct spf_outcome *out);
+/* Logs the decision line for the current transaction (once). */
+struct decision_ctx {
+	const char *action, *reason, *reply, *dkim, *dkim_d;
+};
+void mlfi_log_decision(struct session *s, const struct decision_ctx *d);
+/* Calls spamfolder_log for a reject/save. */
+void mlfi_spam_log(struct session *s, const char *action, const char *reply, const char *dkim,
+                   const char *saved);
+/* Sets the SMTP reply and returns SMFIS_REJECT or SMFIS_TEMPFAIL. */
+sfsistat mlfi_reply(SMFICTX *ctx, const struct policy_reply *r);
+
+sfsistat mlfi_eom(SMFICTX *ctx);
+
+#endif
