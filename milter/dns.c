@@ -143,7 +143,9 @@ dns_answer_free(struct dns_answer *a)
 
 /* ---- names ------------------------------------------------------------- */
 
-/* Lower-cased "type/name" without a trailing dot; -1 if the name is invalid. */
+/* Lower-cased "type/name" without a trailing dot; -1 if the name is invalid
+ * (empty label, label over 63 or name over 253 octets). Any other octet is
+ * allowed: SPF macros can put spaces or '%' into names. */
 static int
 make_key(const char *name, int rrtype, char *key, size_t keylen)
 {
@@ -166,13 +168,35 @@ make_key(const char *name, int rrtype, char *key, size_t keylen)
 		} else if (++lab > 63) {
 			return -1;
 		}
-		if (c <= ' ' || c == 0x7f || c == '\\' || c == '"')
-			return -1;   /* no escapes, no spaces, no controls */
 		key[off + i] = (char)tolower(c);
 	}
 	if (lab == 0)
 		return -1;
 	key[off + n] = '\0';
+	return 0;
+}
+
+/* Presentation form for libunbound: odd octets as \DDD so that nothing in
+ * the name is taken for syntax. */
+static int
+present_name(const char *name, char *out, size_t outlen)
+{
+	size_t o = 0;
+
+	for (; *name; name++) {
+		unsigned char c = (unsigned char)*name;
+		if (isalnum(c) || c == '-' || c == '_' || c == '.') {
+			if (o + 1 >= outlen)
+				return -1;
+			out[o++] = (char)c;
+		} else {
+			if (o + 4 >= outlen)
+				return -1;
+			snprintf(out + o, 5, "\\%03u", c);
+			o += 4;
+		}
+	}
+	out[o] = '\0';
 	return 0;
 }
 
@@ -399,7 +423,27 @@ struct dns_resolver *
 dns_resolver_new(const struct dns_options *opt, char *err, size_t errlen)
 {
 	struct dns_resolver *r;
-	static const char *const special[] = { "test.", "invalid.", "localhost.", "onion.", "home.arpa." };
+	/*
+	 * libunbound's built-in local zones (RFC 6761 special-use names, RFC
+	 * 6303/AS112 reverse zones for private and documentation ranges)
+	 * would answer NXDOMAIN on their own. We always forward to a site or
+	 * test resolver (forwarders, or those of resolv.conf), so let it answer.
+	 */
+	static const char *const special[] = {
+		"test.", "invalid.", "onion.", "home.arpa.", "local.",
+		"10.in-addr.arpa.", "16.172.in-addr.arpa.", "17.172.in-addr.arpa.",
+		"18.172.in-addr.arpa.", "19.172.in-addr.arpa.", "20.172.in-addr.arpa.",
+		"21.172.in-addr.arpa.", "22.172.in-addr.arpa.", "23.172.in-addr.arpa.",
+		"24.172.in-addr.arpa.", "25.172.in-addr.arpa.", "26.172.in-addr.arpa.",
+		"27.172.in-addr.arpa.", "28.172.in-addr.arpa.", "29.172.in-addr.arpa.",
+		"30.172.in-addr.arpa.", "31.172.in-addr.arpa.", "168.192.in-addr.arpa.",
+		"0.in-addr.arpa.", "254.169.in-addr.arpa.", "2.0.192.in-addr.arpa.",
+		"100.51.198.in-addr.arpa.", "113.0.203.in-addr.arpa.",
+		"255.255.255.255.in-addr.arpa.", "d.f.ip6.arpa.", "8.e.f.ip6.arpa.",
+		"9.e.f.ip6.arpa.", "a.e.f.ip6.arpa.", "b.e.f.ip6.arpa.",
+		"8.b.d.0.1.0.0.2.ip6.arpa.",
+		"0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.ip6.arpa.",
+	};
 	int fwd = opt && opt->forwarders && opt->forwarders[0];
 	int rc;
 
@@ -441,20 +485,17 @@ dns_resolver_new(const struct dns_options *opt, char *err, size_t errlen)
 	if (fwd) {
 		if (set_forwarders(r->ctx, opt->forwarders, err, errlen) < 0)
 			goto fail;
-		/* RFC 6761 names: let the configured resolver answer them. Through
-		 * ub_ctx_set_option "nodefault" is silently ignored (libunbound
-		 * 1.17); an empty "transparent" zone passes every query on. */
-		for (size_t i = 0; i < sizeof(special) / sizeof(special[0]); i++) {
-			char v[64];
-			snprintf(v, sizeof(v), "%s transparent", special[i]);
-			if (set_opt(r->ctx, "local-zone:", v, err, errlen) < 0)
-				goto fail;
-		}
-	} else {
-		if ((rc = ub_ctx_resolvconf(r->ctx, NULL)) != 0) {
-			snprintf(err, errlen, "/etc/resolv.conf: %s", ub_strerror(rc));
+	} else if ((rc = ub_ctx_resolvconf(r->ctx, NULL)) != 0) {
+		snprintf(err, errlen, "/etc/resolv.conf: %s", ub_strerror(rc));
+		goto fail;
+	}
+	/* Through ub_ctx_set_option "nodefault" is silently ignored (libunbound
+	 * 1.17); an empty "transparent" zone passes every query on. */
+	for (size_t i = 0; i < sizeof(special) / sizeof(special[0]); i++) {
+		char v[128];
+		snprintf(v, sizeof(v), "%s transparent", special[i]);
+		if (set_opt(r->ctx, "local-zone:", v, err, errlen) < 0)
 			goto fail;
-		}
 	}
 	if (pipe2(r->wake, O_CLOEXEC) < 0) {
 		snprintf(err, errlen, "pipe: %s", strerror(errno));
@@ -514,7 +555,7 @@ int
 dns_lookup(struct dns_resolver *r, const char *name, int rrtype, uint64_t deadline_ms,
            struct dns_answer **out)
 {
-	char key[300];
+	char key[300], pname[1100];
 	struct dns_answer *a;
 	struct query *q;
 	struct ub_result *res;
@@ -550,8 +591,11 @@ dns_lookup(struct dns_resolver *r, const char *name, int rrtype, uint64_t deadli
 	*(struct dns_resolver **)((char *)q + sizeof(*q)) = r;
 	pthread_cond_init(&q->cond, &r->cattr);
 	stat_add(r, &r->stats.upstream);
-	rc = ub_resolve_async(r->ctx, key + (strchr(key, '/') - key) + 1, rrtype, 1, q,
-	                      on_result, &async_id);
+	if (present_name(strchr(key, '/') + 1, pname, sizeof(pname)) < 0) {
+		query_free(q);
+		return give(out, DNS_R_ERROR, rrtype);
+	}
+	rc = ub_resolve_async(r->ctx, pname, rrtype, 1, q, on_result, &async_id);
 	if (rc != 0) {
 		query_free(q);
 		stat_add(r, &r->stats.failures);

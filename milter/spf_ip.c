@@ -100,9 +100,8 @@ spf_ip_eq_raw(const struct spf_ip *ip, const unsigned char *raw, size_t len)
 }
 
 static void
-nibbles(const struct spf_ip *ip, int reverse, char *out, size_t outsz)
+nibbles(const struct spf_ip *ip, int reverse, const char *hex, char *out, size_t outsz)
 {
-	static const char hex[] = "0123456789abcdef";
 	size_t o = 0;
 
 	for (int k = 0; k < 32 && o + 2 < outsz; k++) {
@@ -122,7 +121,7 @@ spf_ip_macro_i(const struct spf_ip *ip, char *out, size_t outsz)
 	if (!ip->v6)
 		snprintf(out, outsz, "%u.%u.%u.%u", ip->a[0], ip->a[1], ip->a[2], ip->a[3]);
 	else
-		nibbles(ip, 0, out, outsz);
+		nibbles(ip, 0, "0123456789ABCDEF", out, outsz);
 }
 
 void
@@ -142,7 +141,7 @@ spf_ip_reverse(const struct spf_ip *ip, char *out, size_t outsz)
 		snprintf(out, outsz, "%u.%u.%u.%u.in-addr.arpa", ip->a[3], ip->a[2], ip->a[1], ip->a[0]);
 	} else {
 		char nb[80];
-		nibbles(ip, 1, nb, sizeof(nb));
+		nibbles(ip, 1, "0123456789abcdef", nb, sizeof(nb));
 		snprintf(out, outsz, "%sip6.arpa", nb);
 	}
 }

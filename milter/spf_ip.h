@@ -23,7 +23,9 @@ int spf_ip6_parse(const char *s, size_t len, unsigned char out[16]);
 int spf_ip_in(const struct spf_ip *ip, int net_v6, const unsigned char *net, int prefix);
 /* Raw address bytes (4 or 16) equal? */
 int spf_ip_eq_raw(const struct spf_ip *ip, const unsigned char *raw, size_t len);
-/* %{i}: dotted quad, or 32 dot-separated nibbles for IPv6. */
+/* %{i}: dotted quad, or 32 dot-separated nibbles for IPv6, upper-case hex
+ * as the RFC 7208 test suite expects (DNS does not care; RFC 7208 7.4's
+ * example happens to be lower-case). */
 void spf_ip_macro_i(const struct spf_ip *ip, char *out, size_t outsz);
 /* %{c}: conventional text (inet_ntop). */
 void spf_ip_text(const struct spf_ip *ip, char *out, size_t outsz);
