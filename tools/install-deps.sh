@@ -10,7 +10,7 @@ set -eu
 build="gcc make pkg-config libmilter-dev libopendkim-dev libbsd-dev libunbound-dev libssl-dev openssl"
 run="$build"
 test="$build clang libclang-rt-14-dev libcmocka-dev unbound miltertest swaks postfix
-      python3 python3-dkim python3-spf python3-yaml python3-dnspython libmail-dkim-perl libcryptx-perl
+      python3 python3-dkim python3-spf python3-yaml python3-dnspython libmail-dkim-perl
       opendkim opendkim-tools valgrind iproute2 groff-base man-db lua5.3 chromium"
 bench="$test opendmarc hyperfine linux-perf"
 
