@@ -174,6 +174,9 @@ const char *mc_reply(const struct mc_conn *c);
 const struct mc_mod *mc_mods(const struct mc_conn *c, size_t *n);
 /* Non-zero when the milter sent SMFIR_PROGRESS during this message. */
 unsigned mc_progress_count(const struct mc_conn *c);
+/* Microseconds spent blocked waiting for the milter's replies so far
+ * (lets a caller separate its own cost from the milter's). */
+uint64_t mc_wait_us(const struct mc_conn *c);
 /* Why the last MC_ERROR happened ("" if none). */
 const char *mc_error(const struct mc_conn *c);
 
