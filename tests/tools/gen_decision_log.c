@@ -15,7 +15,8 @@
  * The truth file has one "SCOPE.KEY VALUE" line per count, SCOPE being
  * "all" or "30d": decisions, outside, malformed, overlong, spf=R, dkim=R,
  * action=A, skip=S, and per what-if scenario "whatif.LABEL" with four
- * values: messages, domains, passed-the-other-check, already refused.
+ * values: messages, domains, passed-the-other-check, already refused
+ * (spaces in a label are written as '_': "whatif.dkim_fail→reject").
  * It quotes values itself (not with the code under test).
  */
 #include <stdint.h>
@@ -54,7 +55,7 @@ struct scope {
 	unsigned long w_msgs[5], w_other[5], w_already[5];
 };
 static struct scope sc[2];
-static const char *const WLABEL[5] = { "fail→reject", "softfail→reject", "temperror→tempfail", "permerror→reject", "dkim fail→reject" };
+static const char *const WLABEL[5] = { "fail→reject", "softfail→reject", "temperror→tempfail", "permerror→reject", "dkim_fail→reject" };
 
 /* The log's quoting rule, written independently of milter/kvline.c. */
 static void
