@@ -11,7 +11,9 @@
       ("127.0.0.1@PORT", the test unbound); prints "FILE pass pass ..." or
       "FILE fail ..." per file. Exit 0 when every signature of every file passed.
   corpus.py tamper IN OUT body|header
-      changes one body byte / the Subject value of IN.
+      appends a body line / changes the (last) Subject value of IN.
+  corpus.py tamper-dir INDIR OUTDIR body|header
+      the same for every file of INDIR.
 
 Templates cover: plain text, multipart/alternative, multipart/mixed with a
 base64 attachment, 8-bit UTF-8 bodies and headers, folded and very long
@@ -209,5 +211,9 @@ if __name__ == '__main__':
         sys.exit(verify(sys.argv[2], sys.argv[3:]))
     elif cmd == 'tamper':
         tamper(sys.argv[2], sys.argv[3], sys.argv[4])
+    elif cmd == 'tamper-dir':
+        os.makedirs(sys.argv[3], exist_ok=True)
+        for fn in sorted(os.listdir(sys.argv[2])):
+            tamper(os.path.join(sys.argv[2], fn), os.path.join(sys.argv[3], fn), sys.argv[4])
     else:
-        sys.exit('usage: corpus.py gen DIR | verify DNS FILE... | tamper IN OUT body|header')
+        sys.exit('usage: corpus.py gen DIR | verify DNS FILE... | tamper IN OUT body|header | tamper-dir IN OUT body|header')
