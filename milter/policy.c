@@ -131,10 +131,14 @@ policy_reply_check(const char *tmpl, char *err, size_t errlen)
 			snprintf(err, errlen, "reply contains a control or non-ASCII byte");
 			return -1;
 		}
+		if (*p == '%' && p[1] == '%') {
+			p++;
+			continue;
+		}
 		if (*p == '%') {
 			const char *e;
 			if (p[1] != '{' || (e = strchr(p + 2, '}')) == NULL) {
-				snprintf(err, errlen, "reply: '%%' must start a %%{field}");
+				snprintf(err, errlen, "reply: '%%' must start a %%{field} (write %%%% for a percent sign)");
 				return -1;
 			}
 			{
@@ -180,7 +184,10 @@ policy_reply_expand(const char *tmpl, const struct reply_fields *f, struct polic
 	off = n > 0 ? (size_t)n : 0;
 	for (const char *p = text; *p != '\0'; p++) {
 		const char *e, *v;
-		if (*p == '%' && p[1] == '{' && (e = strchr(p + 2, '}')) != NULL &&
+		if (*p == '%' && p[1] == '%') {
+			put(out, &tn, &pn, off, '%');
+			p++;
+		} else if (*p == '%' && p[1] == '{' && (e = strchr(p + 2, '}')) != NULL &&
 		    (v = field_value(f, p + 2, (size_t)(e - p - 2))) != NULL) {
 			for (; *v != '\0'; v++)
 				put(out, &tn, &pn, off, *v);

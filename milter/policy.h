@@ -4,7 +4,7 @@
  * The action table lives in the config (SPF...Action, DKIM...Action keys);
  * this module combines the per-check actions (the strongest wins:
  * save-reject > reject > quarantine > accept; on a tie SPF's reply is used)
- * and expands the reply templates "CODE X.Y.Z text" with the %{sender}
+ * and expands the reply templates "CODE X.Y.Z text" ("%%" is a percent sign) with the %{sender}
  * %{ip} %{domain} %{helo} %{result} %{explanation} fields. Expanded text is
  * made safe for libmilter: control bytes become '?', '%' is doubled when the
  * caller asks for the smfi_setreply() form. Caps: POLICY_REPLY_MAX bytes.

@@ -1,0 +1,11 @@
+-- Action quarantine: SMTP accepts, the message is copied to the spam folder and not delivered (discard).
+--conf SPFSoftfailAction quarantine
+--conf SpamFolder @DIR@/spam
+--conf SpamLog @DIR@/spam.log
+dofile(libdir .. "/lib.lua")
+T.run(function()
+  local conn, r = T.message{ from = "<x@softfail.milter.test>", qid = "QUAR1" }
+  T.check(r == SMFIR_DISCARD, "quarantine: end of data answered with discard (accepted, not delivered)")
+  T.expect("action", "quarantine", "quarantine: decision action=quarantine")
+  mt.disconnect(conn)
+end)
