@@ -1,0 +1,71 @@
+#!/usr/bin/python3
+"""bad_milter.py PORT MODE - a misbehaving milter on 127.0.0.1:PORT.
+MODE garbage: answers negotiation properly, then sends junk instead of a
+reply. MODE badlen: an absurd packet length. MODE hang: negotiates, then
+never answers. MODE close: closes the connection after negotiation.
+Serves connections until killed."""
+import socket
+import struct
+import sys
+import threading
+import time
+
+port, mode = int(sys.argv[1]), sys.argv[2]
+
+
+def readpkt(c):
+    hdr = b''
+    while len(hdr) < 4:
+        b = c.recv(4 - len(hdr))
+        if not b:
+            return None
+        hdr += b
+    n = struct.unpack('>I', hdr)[0]
+    data = b''
+    while len(data) < n:
+        b = c.recv(n - len(data))
+        if not b:
+            return None
+        data += b
+    return data
+
+
+def serve(c):
+    try:
+        p = readpkt(c)
+        if p is None or p[:1] != b'O':
+            return
+        # version 6, actions all, protocol 0 (send everything, reply to all)
+        body = b'O' + struct.pack('>III', 6, 0x1ff, 0)
+        c.sendall(struct.pack('>I', len(body)) + body)
+        while True:
+            p = readpkt(c)
+            if p is None:
+                return
+            if p[:1] == b'D':
+                continue
+            if mode == 'garbage':
+                c.sendall(b'\x00\x00\x00\x05zjunk and more junk\r\n')
+            elif mode == 'badlen':
+                c.sendall(b'\x7f\xff\xff\xffc')
+            elif mode == 'hang':
+                time.sleep(3600)
+            elif mode == 'close':
+                c.close()
+                return
+    except OSError:
+        pass
+    finally:
+        try:
+            c.close()
+        except OSError:
+            pass
+
+
+s = socket.socket()
+s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+s.bind(('127.0.0.1', port))
+s.listen(16)
+while True:
+    c, _ = s.accept()
+    threading.Thread(target=serve, args=(c,), daemon=True).start()
