@@ -8,6 +8,7 @@
 #include <cmocka.h>
 
 #include <dirent.h>
+#include <pthread.h>
 #include <fcntl.h>
 #include <limits.h>
 #include <regex.h>
@@ -497,6 +498,73 @@ t_kv_roundtrip(void **state)
 	free(kv);
 }
 
+struct worker { struct spamfolder *sf; int fd; int ok; int swept; time_t now; };
+
+static void *
+saver(void *arg)
+{
+	struct worker *w = arg;
+	struct spam_meta m = meta();
+	char path[PATH_MAX], err[512];
+
+	for (int i = 0; i < 25; i++)
+		if (spamfolder_save(w->sf, &m, "", w->fd, path, sizeof(path), err, sizeof(err)) == 0)
+			w->ok++;
+	return NULL;
+}
+
+static void *
+sweeper(void *arg)
+{
+	struct worker *w = arg;
+
+	w->swept = spamfolder_maybe_sweep(w->sf, w->now);
+	return NULL;
+}
+
+/* 8 threads saving at once: 200 distinct copies, no leftovers; 8 sweeps at once: exactly one runs. */
+static void
+t_concurrent(void **state)
+{
+	char *root = mkroot(), folder[PATH_MAX], err[512], sub[PATH_MAX];
+	struct spamfolder_options o = { 0 };
+	struct spamfolder *sf;
+	struct worker w[8];
+	pthread_t th[8];
+	int fd = msg_fd(MSG), swept = 0;
+
+	(void)state;
+	pf(folder, "%s/Maildir", root);
+	o.folder = folder;
+	sf = spamfolder_new(&o, err, sizeof(err));
+	assert_non_null(sf);
+	for (int i = 0; i < 8; i++) {
+		w[i] = (struct worker){ .sf = sf, .fd = fd };
+		assert_int_equal(pthread_create(&th[i], NULL, saver, &w[i]), 0);
+	}
+	for (int i = 0; i < 8; i++) {
+		pthread_join(th[i], NULL);
+		assert_int_equal(w[i].ok, 25);
+	}
+	pf(sub, "%s/new", folder);
+	assert_int_equal(count_dir(sub), 200);
+	pf(sub, "%s/tmp", folder);
+	assert_int_equal(count_dir(sub), 0);
+	for (int i = 0; i < 8; i++) {
+		w[i].now = time(NULL) + 10 * SPAMFOLDER_SWEEP_INTERVAL;
+		assert_int_equal(pthread_create(&th[i], NULL, sweeper, &w[i]), 0);
+	}
+	for (int i = 0; i < 8; i++) {
+		pthread_join(th[i], NULL);
+		swept += w[i].swept;
+	}
+	assert_int_equal(swept, 1);
+	spamfolder_free(sf);
+	close(fd);
+	rmrf(root);
+	free(root);
+}
+
 int
 main(void)
 {
@@ -511,6 +579,7 @@ main(void)
 		cmocka_unit_test(t_log_line_caps),
 		cmocka_unit_test(t_envelope_headers),
 		cmocka_unit_test(t_kv_roundtrip),
+		cmocka_unit_test(t_concurrent),
 	};
 	char err[256];
 
