@@ -1,0 +1,138 @@
+#!/usr/bin/env bash
+# 70-postfix.sh - end to end through a real Postfix on loopback.
+#
+# Postfix gets its own config dir, a Maildir for delivery, and the milter
+# settings of contrib/postfix/main.cf.snippet applied line by line (only the
+# milter's address changes). spfdkim-milter uses the test DNS
+# (tests/dns/zones/e2e.zone: pass.e2e.test allows 127.0.0.1, fail.e2e.test
+# does not). swaks sends from 127.0.0.1; the milter runs with CheckLoopback
+# yes so that loopback clients are checked.
+. "$(dirname "$0")/../lib.sh"
+. "$TOP/tests/e2e/postfix.sh"
+. "$TOP/tests/e2e/milter.sh"
+
+SNIPPET=$TOP/contrib/postfix/main.cf.snippet
+if [ ! -x "$(em_bin)" ]; then fail "postfix e2e: milter/spfdkim-milter is built" "missing $(em_bin)"; exit 0; fi
+need_dns || exit 0
+
+PF=$T_TMP/pf
+SMTP_PORT=$(free_port)
+MPORT=$(free_port)
+MCONF=$T_TMP/milter.conf
+FAILREPLY="550 5.7.23 SPF says %{ip} may not send for %{domain} (e2e)"
+FAILREPLY_SEEN="550 5.7.23 SPF says 127.0.0.1 may not send for fail.e2e.test (e2e)"
+
+if pf_setup "$PF" "$SMTP_PORT" e2e.test && pf_apply_snippet "$PF" "$SNIPPET" "inet:127.0.0.1:$MPORT"; then
+  pass "postfix e2e: private Postfix configured with contrib/postfix/main.cf.snippet"
+else
+  fail "postfix e2e: private Postfix configured with contrib/postfix/main.cf.snippet" "$(tail -3 "$PF/log/check.log" 2>/dev/null)"
+  exit 0
+fi
+# Every setting of the snippet is now in force in the test Postfix.
+missing=""
+while IFS= read -r l; do
+  case "$l" in ''|'#'*|[[:space:]]*) continue ;; esac
+  n=${l%%=*}; n=${n%% *}
+  postconf -c "$PF/etc" -n "$n" | grep -q . || missing="$missing $n"
+done < "$SNIPPET"
+[ "$(postconf -c "$PF/etc" -h milter_default_action)" = accept ] || missing="$missing milter_default_action=accept"
+if [ -z "$missing" ]; then pass "postfix e2e: every snippet setting is in the test main.cf (postconf -n)"
+else fail "postfix e2e: every snippet setting is in the test main.cf (postconf -n)" "missing:$missing"; fi
+
+em_conf "$MCONF" "$MPORT"
+if em_start "$MCONF" "$MPORT"; then pass "postfix e2e: spfdkim-milter listens on inet:$MPORT@127.0.0.1"
+else fail "postfix e2e: spfdkim-milter listens on inet:$MPORT@127.0.0.1" "$(tail -3 "$MCONF.stderr" "$MCONF.log" 2>/dev/null)"; exit 0; fi
+if pf_start "$PF"; then pass "postfix e2e: postfix -c DIR start"
+else fail "postfix e2e: postfix -c DIR start" "$(tail -3 "$PF/log/start.log")"; exit 0; fi
+trap 'pf_stop "$PF"; t_cleanup' EXIT
+
+# send NAME FROM TO [swaks args...]: swaks transcript in $T_TMP/NAME.swaks
+send() {
+  local name=$1 from=$2 to=$3; shift 3
+  swaks --server "127.0.0.1:$SMTP_PORT" --helo client.e2e.test --from "$from" --to "$to" \
+        --header "Subject: e2e $name" "$@" >"$T_TMP/$name.swaks" 2>&1
+}
+
+# headers_before_original FILE: the header lines above the first header the
+# client wrote (Date:, swaks puts it first), unfolded, one per line.
+headers_top() {
+  awk '/^$/{exit} /^Date: /{exit} {print}' "$1" | sed -e ':a' -e 'N;$!ba' -e 's/\n[ \t]\+/ /g'
+}
+
+# check_delivered NAME EXPECTED_SPF DOMAIN
+check_delivered() {
+  local name=$1 spf=$2 dom=$3 f top
+  if ! pf_wait_mail "$PF" "$4" 20; then
+    fail "postfix e2e: $name sender delivered" "$(tail -3 "$T_TMP/$name.swaks"; pf_log "$PF" | tail -3)"; return
+  fi
+  f=$(pf_find_mail "$PF" "Subject: e2e $name")
+  if [ -z "$f" ]; then fail "postfix e2e: $name sender delivered" "no Maildir file with Subject: e2e $name"; return; fi
+  pass "postfix e2e: $name sender delivered to the Maildir (250 from Postfix)"
+  cp "$f" "$T_TMP/$name.eml"
+  top=$(headers_top "$f")
+  if grep -qE "^Received-SPF: $spf " <<<"$top"; then pass "postfix e2e: $name sender: Received-SPF: $spf at the top of the header"
+  else fail "postfix e2e: $name sender: Received-SPF: $spf at the top of the header" "top: $(tr '\n' '|' <<<"$top")"; fi
+  if grep -qE "^Authentication-Results: mx\.e2e\.test;.*spf=$spf .*smtp\.mailfrom=[^ ;]*$dom" <<<"$top"; then
+    pass "postfix e2e: $name sender: Authentication-Results: mx.e2e.test; spf=$spf smtp.mailfrom=...$dom at the top"
+  else
+    fail "postfix e2e: $name sender: Authentication-Results: mx.e2e.test; spf=$spf smtp.mailfrom=...$dom at the top" "top: $(tr '\n' '|' <<<"$top")"
+  fi
+}
+
+# --- default policy: every action accept, headers only --------------------
+send pass a@pass.e2e.test bob@e2e.test
+check_delivered pass pass pass.e2e.test 1
+send fail a@fail.e2e.test bob@e2e.test
+check_delivered fail fail fail.e2e.test 2
+if grep -q '^ts=.*mailfrom=a@fail.e2e.test .*spf=fail .*action=accept' "$MCONF.decisions" 2>/dev/null; then
+  pass "postfix e2e: decision log: spf=fail action=accept under the default policy"
+else
+  fail "postfix e2e: decision log: spf=fail action=accept under the default policy" "$(tail -2 "$MCONF.decisions" 2>/dev/null)"
+fi
+
+# --- SPFFailAction reject: the configured reply reaches the client --------
+em_stop
+em_conf "$MCONF" "$MPORT" "SPFFailAction reject" "SPFFailReply $FAILREPLY"
+if ! em_start "$MCONF" "$MPORT"; then fail "postfix e2e: milter restarts with SPFFailAction reject" "$(tail -3 "$MCONF.stderr")"; exit 0; fi
+before=$(pf_mail_count "$PF")
+send reject a@fail.e2e.test bob@e2e.test
+if grep -qF "<** $FAILREPLY_SEEN" "$T_TMP/reject.swaks"; then
+  pass "postfix e2e: SPFFailAction reject: swaks sees \"$FAILREPLY_SEEN\""
+else
+  fail "postfix e2e: SPFFailAction reject: swaks sees \"$FAILREPLY_SEEN\"" "$(grep -E '^<\*\*|^ -> MAIL|^ -> RCPT' "$T_TMP/reject.swaks" | head -3)"
+fi
+# mailfrom identity: the reject comes at MAIL or RCPT, before any data.
+if grep -q '^ -> DATA' "$T_TMP/reject.swaks"; then fail "postfix e2e: SPF reject happens before DATA" "swaks sent DATA"
+else pass "postfix e2e: SPF reject happens before DATA (no data transferred)"; fi
+send pass2 a@pass.e2e.test bob@e2e.test
+pf_wait_mail "$PF" $((before + 1)) 20
+if [ "$(pf_mail_count "$PF")" -eq $((before + 1)) ] && [ -n "$(pf_find_mail "$PF" 'Subject: e2e pass2')" ] \
+   && [ -z "$(pf_find_mail "$PF" 'Subject: e2e reject')" ]; then
+  pass "postfix e2e: with SPFFailAction reject the pass sender is still delivered and the fail sender is not"
+else
+  fail "postfix e2e: with SPFFailAction reject the pass sender is still delivered and the fail sender is not" "count $(pf_mail_count "$PF"), was $before"
+fi
+if grep -q '^ts=.*mailfrom=a@fail.e2e.test .*spf=fail .*action=reject reason=spf' "$MCONF.decisions" 2>/dev/null; then
+  pass "postfix e2e: decision log: spf=fail action=reject reason=spf"
+else
+  fail "postfix e2e: decision log: spf=fail action=reject reason=spf" "$(tail -2 "$MCONF.decisions" 2>/dev/null)"
+fi
+if pf_log "$PF" | grep -q "milter-reject: .*$FAILREPLY_SEEN"; then
+  pass "postfix e2e: Postfix logs milter-reject with the configured reply"
+else
+  fail "postfix e2e: Postfix logs milter-reject with the configured reply" "$(pf_log "$PF" | grep -i reject | tail -2)"
+fi
+
+# --- milter down: milter_default_action from the snippet (accept) ---------
+em_stop
+send down a@fail.e2e.test bob@e2e.test
+before=$((before + 2))
+if pf_wait_mail "$PF" "$before" 20 && f=$(pf_find_mail "$PF" 'Subject: e2e down') && [ -n "$f" ] \
+   && ! grep -q '^Authentication-Results: mx.e2e.test' "$f"; then
+  pass "postfix e2e: milter down: mail accepted unchanged (milter_default_action = accept)"
+else
+  fail "postfix e2e: milter down: mail accepted unchanged (milter_default_action = accept)" "$(grep '^<' "$T_TMP/down.swaks" | tail -2)"
+fi
+
+[ -n "${E2E_KEEP:-}" ] && cp -r "$T_TMP" "$E2E_KEEP"
+exit 0
