@@ -199,6 +199,17 @@ spf_fields(struct session *s, const struct spf_outcome *o, struct reply_fields *
 
 /* --- callbacks ----------------------------------------------------------- */
 
+/*
+ * The return for a step negotiated as "no reply": libmilter logs an error
+ * for anything but SMFIS_NOREPLY there (and fakes CONTINUE itself when the
+ * MTA lacks the feature).
+ */
+static sfsistat
+done(const struct session *s, unsigned long nr_bit)
+{
+	return s != NULL && (s->pflags & nr_bit) ? SMFIS_NOREPLY : SMFIS_CONTINUE;
+}
+
 static sfsistat
 cb_negotiate(SMFICTX *ctx, unsigned long f0, unsigned long f1, unsigned long f2, unsigned long f3,
     unsigned long *pf0, unsigned long *pf1, unsigned long *pf2, unsigned long *pf3)
@@ -213,7 +224,8 @@ cb_negotiate(SMFICTX *ctx, unsigned long f0, unsigned long f1, unsigned long f2,
 		return SMFIS_TEMPFAIL;
 	c = s->rt->cfg;
 	need_body = s->rt->dkim != NULL || s->rt->spool;
-	mail_reply = c->identity == ID_MAILFROM && config_spf_any_reject(c);
+	/* MAIL can be refused only by an SPF reject of MAIL FROM or HELO. */
+	mail_reply = config_spf_any_reject(c) && (c->identity == ID_MAILFROM || c->check_helo);
 
 	*pf0 = (SMFIF_ADDHDRS | SMFIF_CHGHDRS | SMFIF_SETSYMLIST) & f0;
 	want = SMFIP_NOUNKNOWN | SMFIP_NODATA | SMFIP_NOEOH | SMFIP_NR_CONN | SMFIP_NR_HELO |
@@ -223,6 +235,7 @@ cb_negotiate(SMFICTX *ctx, unsigned long f0, unsigned long f1, unsigned long f2,
 	if (!mail_reply)
 		want |= SMFIP_NR_MAIL;
 	*pf1 = want & f1;
+	s->pflags = *pf1;
 	*pf2 = 0;
 	*pf3 = 0;
 	if (*pf0 & SMFIF_SETSYMLIST) {
@@ -267,7 +280,7 @@ cb_connect(SMFICTX *ctx, char *hostname, _SOCK_ADDR *hostaddr)
 	s->internal = s->have_addr && netlist_match(&s->rt->internal, s->addr);
 	log_debug("connect from %s [%s] skip=%s internal=%d", hostname ? hostname : "-",
 	    s->ip[0] ? s->ip : "no address", skip_names[s->conn_skip], s->internal);
-	return SMFIS_CONTINUE;
+	return done(s, SMFIP_NR_CONN);
 }
 
 static sfsistat
@@ -277,7 +290,7 @@ cb_helo(SMFICTX *ctx, char *helo)
 
 	if (s != NULL)
 		copy_clean(s->helo, sizeof(s->helo), helo);
-	return SMFIS_CONTINUE;
+	return done(s, SMFIP_NR_HELO);
 }
 
 /* "<a@b>" or "a@b" (source routes dropped) into out; "" for <>. */
@@ -389,7 +402,7 @@ cb_envfrom(SMFICTX *ctx, char **argv)
 	if (t->spooling && msgcopy_open(&t->copy, c->temp_dir) < 0)
 		log_error("%s: cannot spool the message for a possible save: %s",
 		    t->qid[0] ? t->qid : "-", t->copy.err);
-	return SMFIS_CONTINUE;
+	return done(s, SMFIP_NR_MAIL);
 }
 
 static sfsistat
@@ -400,16 +413,16 @@ cb_envrcpt(SMFICTX *ctx, char **argv)
 	char tmp[512];
 
 	if (s == NULL || !s->t.active)
-		return SMFIS_CONTINUE;
+		return done(s, SMFIP_NR_RCPT);
 	t = &s->t;
 	if (t->nrcpts >= MLFI_MAX_RCPTS) {
 		t->rcpts_dropped++;
-		return SMFIS_CONTINUE;
+		return done(s, SMFIP_NR_RCPT);
 	}
 	parse_mailfrom(argv[0], tmp, sizeof(tmp));
 	if ((t->rcpts[t->nrcpts] = strdup(tmp)) != NULL)
 		t->nrcpts++;
-	return SMFIS_CONTINUE;
+	return done(s, SMFIP_NR_RCPT);
 }
 
 /* First address of a From: value: inside <>, else the bare text without comments. */
@@ -473,7 +486,7 @@ cb_header(SMFICTX *ctx, char *name, char *value)
 	struct txn *t;
 
 	if (s == NULL || !s->t.active)
-		return SMFIS_CONTINUE;
+		return done(s, SMFIP_NR_HDR);
 	t = &s->t;
 	if (t->spooling)
 		msgcopy_header(&t->copy, name, value);
@@ -487,7 +500,7 @@ cb_header(SMFICTX *ctx, char *name, char *value)
 		t->hfrom_seen = 1;
 		parse_from(value, t->hfrom, sizeof(t->hfrom), t->hfrom_domain, sizeof(t->hfrom_domain));
 	}
-	return SMFIS_CONTINUE;
+	return done(s, SMFIP_NR_HDR);
 }
 
 static sfsistat
@@ -497,7 +510,7 @@ cb_body(SMFICTX *ctx, unsigned char *p, size_t n)
 	struct txn *t;
 
 	if (s == NULL || !s->t.active)
-		return SMFIS_CONTINUE;
+		return done(s, SMFIP_NR_BODY);
 	t = &s->t;
 	if (t->dkim != NULL) {
 		if (!t->dkim_eoh) {
@@ -508,7 +521,7 @@ cb_body(SMFICTX *ctx, unsigned char *p, size_t n)
 	}
 	if (t->spooling)
 		msgcopy_body(&t->copy, p, n);
-	return SMFIS_CONTINUE;
+	return done(s, SMFIP_NR_BODY);
 }
 
 static sfsistat

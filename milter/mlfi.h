@@ -68,6 +68,7 @@ struct session {
 	enum skip_reason conn_skip;
 	int internal;             /* client is in InternalHosts */
 	char helo[256];
+	unsigned long pflags;     /* protocol flags negotiated (SMFIP_NR_* etc.) */
 	struct txn t;
 };
 

@@ -4,6 +4,9 @@
 --conf SPFPermerrorAction reject
 dofile(libdir .. "/lib.lua")
 T.run(function()
+  local c0 = T.connect()
+  T.check(not mt.test_option(c0, SMFIP_NR_MAIL), "with a reject action the MTA waits for the MAIL reply (no SMFIP_NR_MAIL)")
+  mt.disconnect(c0)
   local conn, r = T.mail{ from = "<x@fail.milter.test>" }
   T.check(r == SMFIR_REPLYCODE, "fail + reject: refused at MAIL FROM")
   T.expect("action", "reject", "fail + reject: decision action=reject")

@@ -100,7 +100,7 @@ run_variant() {
   else fail "milter $variant: -n refuses a bad whitelist line, naming file:line" "rc=$rc: $out"; fi
 
   # The daemon, in make-run mode (-f -d).
-  ASAN_OPTIONS=detect_leaks=1:abort_on_error=0 "$bin" -f -d -c "$dir/m.conf" -P "$dir/pid" \
+  ASAN_OPTIONS=detect_leaks=1:abort_on_error=0:fast_unwind_on_malloc=0 "$bin" -f -d -c "$dir/m.conf" -P "$dir/pid" \
       >"$dir/stdout" 2>"$dir/daemon.log" &
   pid=$!
   track_pid "$pid"
