@@ -2,8 +2,9 @@
  * report.h - the hardening report: what the decision log says, and what
  * stricter settings would have done (spfdkim-ctl report).
  *
- * Feed it lines (any log line; only those holding "decision ts=" count, so
- * the main log works as well as the DecisionLog file), then print it as text
+ * Feed it lines (any log line; DecisionLog lines, which start with "ts=" and
+ * carry spf= and action=, and main-log lines holding "decision ts=" count;
+ * anything else is skipped), then print it as text
  * or as one self-contained HTML page with inline SVG. Counts per SPF result,
  * DKIM verdict, action and skip reason; per sender domain (the decision's
  * domain=); per day; and the what-if scenarios (REPORT_WHATIF_*).

@@ -1,9 +1,10 @@
 /*
  * report_stats.c - read decision lines and count them for the report.
  *
- * Accepts any log line; a line counts when it holds the word "decision"
- * followed by " ts=" (start of line or after a space, so both the DecisionLog
- * file and the main log's "... info: decision ts=..." lines work). The rest
+ * Accepts any log line. A decision is either a line of the DecisionLog file,
+ * which starts with "ts=" and has spf= and action= keys, or a line holding
+ * the word "decision" followed by " ts=" (at the start or after a space: the
+ * main log's "... info: decision ts=..."). The rest
  * is parsed with kvline.c's strict rules; a line that fails is counted as
  * malformed, and the first such reason is kept for the summary. Unknown
  * result or action words are counted as "other", never dropped.
@@ -199,19 +200,25 @@ report_feed(struct report *r, const char *line, size_t len)
 	const char *p, *end = line + len;
 	char err[200], dom[DOMAIN_MAX + 2];
 	time_t ts;
-	int s, d, a, k, refused;
+	int s, d, a, k, refused, bare = 0;
 	struct rdomain *rd;
 	struct rday *day;
 
 	r->lines++;
-	for (p = line;; p++) {
-		p = memmem(p, (size_t)(end - p), tag, sizeof(tag) - 1);
-		if (p == NULL)
-			return 0;
-		if (p == line || p[-1] == ' ')
-			break;
+	if (len >= 3 && memcmp(line, "ts=", 3) == 0) {
+		/* the DecisionLog file: the line itself, from ts= on */
+		p = line;
+		bare = 1;
+	} else {
+		for (p = line;; p++) {
+			p = memmem(p, (size_t)(end - p), tag, sizeof(tag) - 1);
+			if (p == NULL)
+				return 0;
+			if (p == line || p[-1] == ' ')
+				break;
+		}
+		p += sizeof("decision");
 	}
-	p += sizeof("decision");
 	if ((kv = malloc(sizeof(*kv))) == NULL) {
 		malformed(r, "out of memory");
 		return -1;
@@ -227,8 +234,10 @@ report_feed(struct report *r, const char *line, size_t len)
 		return -1;
 	}
 	if (kv_get(kv, "spf") == NULL || kv_get(kv, "action") == NULL) {
-		malformed(r, "no spf= or action=");
 		free(kv);
+		if (bare)
+			return 0;   /* a ts= line of another kind (e.g. the spam log) */
+		malformed(r, "no spf= or action=");
 		return -1;
 	}
 	if (ts < r->since) {

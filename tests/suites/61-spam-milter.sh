@@ -53,6 +53,16 @@ n=$(grep -c . "$DIR/spam.log" 2>/dev/null)
   pass "milter actions: spam log has 3 lines (reject, save-reject, quarantine) and spamlog tabulates them" ||
   fail "milter actions: spam log has 3 lines" "lines $n: $(tail -1 "$DIR/table")"
 
+# the report reads the milter's own decision log: one message per action
+"$CTL" report --log "$DIR/decision.log" --since all > "$DIR/report" 2>&1
+got=$(awk '$1 ~ /^action=/ { printf "%s:%s ", $1, $2 }' "$DIR/report")
+if [ "$got" = "action=accept:1 action=reject:1 action=save-reject:1 action=quarantine:1 " ] &&
+   grep -q '^fail→reject would have refused 1 messages from 1 domains' "$DIR/report"; then
+  pass "report on the milter's own decision log counts one message per action and the fail→reject what-if"
+else
+  fail "report on the milter's own decision log" "$got / $(grep 'would have' "$DIR/report" | head -1)"
+fi
+
 # --- an XMail account as the spam folder --------------------------------------
 run_lua xmail "$TOP/tests/milter/spam-xmail.lua"
 

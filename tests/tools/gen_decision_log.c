@@ -4,9 +4,10 @@
  *
  *   gen_decision_log -n LINES -o LOG -t TRUTH [--seed N] [--now EPOCH] [--days 45]
  *
- * The log mixes DecisionLog lines ("decision ts=..."), main-log lines
- * ("<time> spfdkim-milter[pid]: info: decision ts=..."), noise that must not
- * count (other log lines, "nodecision ts="), malformed decision lines (bad
+ * The log mixes DecisionLog lines ("ts=..."), the same with the word
+ * ("decision ts=..."), main-log lines ("<time> spfdkim-milter[pid]: info:
+ * decision ts=..."), noise that must not count (other log lines,
+ * "nodecision ts=", a spam-log line), malformed decision lines (bad
  * ts, unterminated quote, bad escape), one overlong line, quoted values with
  * spaces, quotes and \xHH bytes, and domains in mixed case. Timestamps span
  * --days days before --now, never within two hours of the 30-day boundary,
@@ -153,7 +154,10 @@ main(int argc, char **argv)
 			continue;
 		}
 		if (kind < 4) {
-			fprintf(f, "%s spfdkim-milter[42]: info: nodecision ts=%s spf=fail action=reject\n", tsb, tsb);
+			if (i % 2)
+				fprintf(f, "%s spfdkim-milter[42]: info: nodecision ts=%s spf=fail action=reject\n", tsb, tsb);
+			else
+				fprintf(f, "ts=%s qid=S ip=192.0.2.1 helo=h mailfrom=a@b.test rcpts=c@d.test results=\"spf=fail dkim=none\" action=reject reply=- saved=-\n", tsb);
 			lines++;
 			continue;
 		}
@@ -217,8 +221,10 @@ main(int argc, char **argv)
 		else
 			snprintf(helo, sizeof(helo), "mx%ld.%s", i % 13, sk >= 0 ? "local.test" : doms[di].name);
 		if (kind < 20)
-			fprintf(f, "%s spfdkim-milter[42]: info: ", tsb);
-		fprintf(f, "decision ts=%s qid=Q%lX ip=192.0.2.%ld helo=", tsb, (unsigned long)i, i % 250);
+			fprintf(f, "%s spfdkim-milter[42]: info: decision ", tsb);
+		else if (kind < 60)
+			fputs("decision ", f);
+		fprintf(f, "ts=%s qid=Q%lX ip=192.0.2.%ld helo=", tsb, (unsigned long)i, i % 250);
 		q(f, helo);
 		fputs(" mailfrom=", f);
 		q(f, mf);

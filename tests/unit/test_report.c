@@ -42,19 +42,23 @@ t_counts(void **state)
 	assert_int_equal(L("decision ts=2026-11-20 spf=fail action=reject"), -1);
 	assert_int_equal(L("decision ts=2026-11-20T10:00:00Z spf=fail action=reject mailfrom=\"open"), -1);
 	assert_int_equal(L("decision ts=2026-11-20T10:00:00Z qid=x"), -1);   /* no spf=/action= */
+	/* a spam-log line is not a decision; a bare DecisionLog line is */
+	assert_int_equal(L("ts=2026-11-20T10:00:00Z qid=S results=\"spf=fail dkim=none\" action=reject saved=-"), 0);
+	assert_int_equal(L("ts=2026-11-20T10:00:00Z qid=H ip=192.0.2.1 helo=a mailfrom=x@fwd.test identity=mailfrom domain=fwd.test spf=fail helo_spf=- dkim=pass dkim_d=fwd.test skip=- action=accept reason=- reply=- elapsed_ms=1"), 1);
+	assert_int_equal(L("ts=2026-11-20T10:00:00Z mailfrom=\"open"), -1);
 
 	report_totals(r, &t);
-	assert_int_equal(t.decisions, 7);
-	assert_int_equal(t.malformed, 3);
-	assert_int_equal(t.lines, 12);
-	assert_int_equal(report_count(r, "spf", "fail"), 2);
+	assert_int_equal(t.decisions, 8);
+	assert_int_equal(t.malformed, 4);
+	assert_int_equal(t.lines, 15);
+	assert_int_equal(report_count(r, "spf", "fail"), 3);
 	assert_int_equal(report_count(r, "spf", "softfail"), 1);
 	assert_int_equal(report_count(r, "spf", "pass"), 1);
 	assert_int_equal(report_count(r, "spf", "-"), 1);
 	assert_int_equal(report_count(r, "spf", "other"), 1);
-	assert_int_equal(report_count(r, "dkim", "pass"), 3);
+	assert_int_equal(report_count(r, "dkim", "pass"), 4);
 	assert_int_equal(report_count(r, "dkim", "fail"), 2);
-	assert_int_equal(report_count(r, "action", "accept"), 2);
+	assert_int_equal(report_count(r, "action", "accept"), 3);
 	assert_int_equal(report_count(r, "action", "reject"), 2);
 	assert_int_equal(report_count(r, "action", "save-reject"), 1);
 	assert_int_equal(report_count(r, "action", "quarantine"), 1);
@@ -64,9 +68,9 @@ t_counts(void **state)
 	/* Spam.TEST and spam.test are one domain */
 	report_whatif(r, REPORT_WHATIF_SPF_FAIL, &w);
 	assert_string_equal(w.label, "fail→reject");
-	assert_int_equal(w.msgs, 2);
+	assert_int_equal(w.msgs, 3);
 	assert_int_equal(w.domains, 2);
-	assert_int_equal(w.other_pass, 1);      /* fwd.test passed DKIM */
+	assert_int_equal(w.other_pass, 2);      /* fwd.test passed DKIM, twice */
 	assert_int_equal(w.already, 1);
 	report_whatif(r, REPORT_WHATIF_SPF_SOFTFAIL, &w);
 	assert_int_equal(w.msgs, 1);
