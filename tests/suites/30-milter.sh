@@ -90,7 +90,7 @@ run_variant() {
   printf 'Socket inet:1@127.0.0.1\n\nSPFFailAction bounce\n' > "$dir/bad.conf"
   out=$("$bin" -n -c "$dir/bad.conf" 2>&1); rc=$?
   if [ $rc -ne 0 ] && grep -qF "$dir/bad.conf:3: SPFFailAction" <<< "$out"; then
-    pass "milter $variant: -n refuses a bad value, naming file:line ($dir/bad.conf:3: SPFFailAction ...)"
+    pass "milter $variant: -n refuses a bad value, naming file:line (bad.conf:3: SPFFailAction ...)"
   else fail "milter $variant: -n refuses a bad value, naming file:line" "rc=$rc: $out"; fi
   printf 'Whitelist %s/bad.wl\n' "$dir" > "$dir/badwl.conf"
   printf '10.0.0.1\n10.0.0.300\n' > "$dir/bad.wl"
@@ -104,12 +104,12 @@ run_variant() {
       >"$dir/stdout" 2>"$dir/daemon.log" &
   pid=$!
   track_pid "$pid"
-  if wait_port "$port" 20; then pass "milter $variant: listens on inet:$port@127.0.0.1"
-  else fail "milter $variant: listens on inet:$port@127.0.0.1" "$(tail -3 "$dir/daemon.log")"; return; fi
+  if wait_port "$port" 20; then pass "milter $variant: listens on its inet socket (-f -d -c FILE)"
+  else fail "milter $variant: listens on its inet socket (-f -d -c FILE)" "port $port: $(tail -3 "$dir/daemon.log")"; return; fi
   if grep -qF "smtpd_milters = inet:127.0.0.1:$port" "$dir/stdout" &&
      grep -qF "milter_default_action = accept" "$dir/stdout" &&
      grep -qF "INPUT_MAIL_FILTER(" "$dir/stdout"; then
-    pass "milter $variant: -f -d prints the Postfix (smtpd_milters = inet:127.0.0.1:$port) and Sendmail lines"
+    pass "milter $variant: -f -d prints the Postfix (smtpd_milters = inet:127.0.0.1:PORT) and Sendmail lines"
   else fail "milter $variant: -f -d prints the Postfix and Sendmail lines" "$(head -5 "$dir/stdout")"; fi
   if [ "$(cat "$dir/pid" 2>/dev/null)" = "$pid" ]; then pass "milter $variant: writes its pid file"
   else fail "milter $variant: writes its pid file"; fi
@@ -130,8 +130,8 @@ run_variant() {
   echo "SPFFailAction sometimes" >> "$dir/m.conf"
   n=$(wc -l < "$dir/m.conf")
   if ! reload "$dir" "$pid" && grep -F "reload refused" "$dir/daemon.log" | tail -1 | grep -qF "$dir/m.conf:$n: SPFFailAction"; then
-    pass "milter $variant: SIGHUP with a bad config is refused with a log line naming m.conf:$n"
-  else fail "milter $variant: SIGHUP with a bad config is refused with a log line naming m.conf:$n" "$(tail -2 "$dir/daemon.log")"; fi
+    pass "milter $variant: SIGHUP with a bad config is refused with a log line naming m.conf:LINE"
+  else fail "milter $variant: SIGHUP with a bad config is refused with a log line naming m.conf:LINE" "line $n: $(tail -2 "$dir/daemon.log")"; fi
   run_script "$variant" "$dir" "$port" "$pid" "$MT_DIR/reload-kept.lua"
   if kill -0 "$pid" 2>/dev/null; then pass "milter $variant: still running after the refused reload"
   else fail "milter $variant: still running after the refused reload"; fi
