@@ -42,6 +42,9 @@ run_lua() {
   [ $rc -eq 0 ] || fail "milter $name: script ran to the end" "$(grep -h 'not ok' "$DIR/mt.err" "$DIR/mt.out" | head -1) $(head -2 "$DIR/mt.err" | tr '\n' ' ')"
   kill "$pid" 2>/dev/null
   wait "$pid" 2>/dev/null
+  if grep -q 'Sanitizer' "$DIR/milter.out"; then
+    fail "milter $name: no sanitizer reports" "$(grep -m1 -A12 'Sanitizer' "$DIR/milter.out" | grep -E 'ERROR|#[0-9] ' | head -8 | tr '\n' ' ')"
+  fi
   return $rc
 }
 
