@@ -71,7 +71,7 @@ plot_days(const struct report *r, FILE *out)
 	const double W = 1100, H = 380, L = 70, R = 20, T = 20, B = 70;
 	long d0, d1, nd;
 	unsigned long ymax = 1, step;
-	double bw, ph = H - T - B, pw = W - L - R;
+	double bw, x0, ph = H - T - B, pw = W - L - R;
 
 	fprintf(out, "<svg class=\"plot\" xmlns=\"http://www.w3.org/2000/svg\" viewBox=\"0 0 %.0f %.0f\" width=\"%.0f\" height=\"%.0f\" role=\"img\" aria-label=\"SPF results per day\">\n",
 	    W, H, W, H);
@@ -92,6 +92,9 @@ plot_days(const struct report *r, FILE *out)
 	step = nice_step(ymax);
 	ymax = ((ymax + step - 1) / step) * step;
 	bw = pw / (double)nd;
+	if (bw > 60)
+		bw = 60;   /* a few days: keep bars bar-shaped, centred */
+	x0 = L + (pw - bw * (double)nd) / 2;
 	/* grid and y axis */
 	for (unsigned long v = 0; v <= ymax; v += step) {
 		double y = T + ph - ph * (double)v / (double)ymax;
@@ -101,7 +104,7 @@ plot_days(const struct report *r, FILE *out)
 	}
 	/* bars */
 	for (size_t i = 0; i < r->ndays; i++) {
-		double x = L + bw * (double)(r->days[i].day - d0), y = T + ph;
+		double x = x0 + bw * (double)(r->days[i].day - d0), y = T + ph;
 		char lab[32];
 
 		day_label(r->days[i].day, lab, sizeof(lab), "%Y-%m-%d");
@@ -121,7 +124,7 @@ plot_days(const struct report *r, FILE *out)
 		long every = nd / 12 + 1;
 		for (long d = d0; d <= d1; d += every) {
 			char lab[32];
-			double x = L + bw * ((double)(d - d0) + 0.5);
+			double x = x0 + bw * ((double)(d - d0) + 0.5);
 			day_label(d, lab, sizeof(lab), "%m-%d");
 			fprintf(out, "<text x=\"%.1f\" y=\"%.1f\" text-anchor=\"middle\" class=\"tick\">%s</text>\n", x, T + ph + 18, lab);
 		}
