@@ -19,8 +19,9 @@
  * value when hashing; its body hash still comes from libopendkim.
  *
  * Sign: at end of headers the From: address is matched in the signing
- * table (dkim_keytable.c); each matching key (RSA and/or Ed25519) gets its
- * own libopendkim signing handle fed the same headers and body.
+ * table (dkim_keytable.c); each matching RSA key gets its own libopendkim
+ * signing handle, each Ed25519 key our own signer (dkim_sign_ed.c: the
+ * libopendkim one leaks per signature), all fed the same headers and body.
  *
  * Caps: DKIM_HEADERS_MAX headers and DKIM_HEADER_BYTES_MAX header bytes per
  * message are kept (more makes every signature permerror, and nothing is
@@ -45,6 +46,7 @@
 #include "dkim.h"
 #include "dkim_canon.h"
 #include "dkim_keytable.h"
+#include "dkim_sign_ed.h"
 #include "dkim_tags.h"
 #include "log.h"
 
@@ -54,6 +56,15 @@
 #define OVERSIGN_MAX 32
 
 #define DEFAULT_OVERSIGN "From,To,Subject,Date,Message-ID,Reply-To,Cc,MIME-Version,Content-Type,Content-Transfer-Encoding"
+
+/* Headers our Ed25519 signer covers when present (RFC 6376 5.4.1; libopendkim's list for RSA). */
+static const char *const sign_headers[] = {
+	"From", "Sender", "Reply-To", "Subject", "Date", "Message-ID", "To", "Cc",
+	"MIME-Version", "Content-Type", "Content-Transfer-Encoding", "Content-ID",
+	"Content-Description", "Resent-Date", "Resent-From", "Resent-Sender", "Resent-To",
+	"Resent-Cc", "Resent-Message-ID", "In-Reply-To", "References", "List-Id", "List-Help",
+	"List-Unsubscribe", "List-Subscribe", "List-Post", "List-Owner", "List-Archive", NULL
+};
 
 struct dkim_engine {
 	DKIM_LIB *lib;
@@ -91,7 +102,8 @@ struct dkim_msg {
 	struct vsig *sigs;
 	size_t nsigs, seen;
 	/* sign */
-	DKIM *s[DKIM_SIGN_KEYS_MAX];
+	DKIM *s[DKIM_SIGN_KEYS_MAX];               /* RSA: libopendkim */
+	struct dkim_edsign *ed[DKIM_SIGN_KEYS_MAX]; /* Ed25519: dkim_sign_ed.c */
 	const struct dkim_signkey *sk[DKIM_SIGN_KEYS_MAX];
 	char sdomain[DKIM_SIGN_KEYS_MAX][256];
 	size_t ns;
@@ -599,6 +611,17 @@ eoh_sign(struct dkim_msg *m)
 		DKIM_STAT st;
 		const char *dom = strcmp(keys[k]->domain, "%") == 0 ? fdom : keys[k]->domain;
 		strlcpy(m->sdomain[m->ns], dom, sizeof(m->sdomain[0]));
+		if (keys[k]->type == DKIM_KEY_ED25519) {
+			m->ed[m->ns] = dkim_edsign_new(keys[k]->pkey, m->sdomain[m->ns], keys[k]->selector,
+			                               e->hc == DKIM_CANON_RELAXED ? DKIM_C_RELAXED : DKIM_C_SIMPLE,
+			                               e->bc == DKIM_CANON_RELAXED ? DKIM_C_RELAXED : DKIM_C_SIMPLE);
+			if (m->ed[m->ns] == NULL) {
+				log_error("dkim: qid=%s: cannot sign with key %s: out of memory", m->qid, keys[k]->name);
+				continue;
+			}
+			m->sk[m->ns++] = keys[k];
+			continue;
+		}
 		DKIM *d = dkim_sign(e->lib, (const u_char *)m->qid, NULL, (dkim_sigkey_t)keys[k]->pem,
 		                    (const u_char *)keys[k]->selector, (const u_char *)m->sdomain[m->ns],
 		                    e->hc, e->bc,
@@ -647,12 +670,15 @@ dkim_msg_body(struct dkim_msg *m, const unsigned char *p, size_t n)
 		}
 		return 0;
 	}
-	for (size_t k = 0; k < m->ns; k++)
+	for (size_t k = 0; k < m->ns; k++) {
+		if (m->ed[k])
+			dkim_edsign_body(m->ed[k], p, n);
 		if (m->s[k] && dkim_body(m->s[k], (u_char *)p, n) != DKIM_STAT_OK) {
 			log_error("dkim: qid=%s: signing with key %s failed in the body", m->qid, m->sk[k]->name);
 			dkim_free(m->s[k]);
 			m->s[k] = NULL;
 		}
+	}
 	return 0;
 }
 
@@ -766,6 +792,20 @@ eom_sign(struct dkim_msg *m, struct dkim_report *out)
 {
 	out->summary = DKIM_V_NONE;
 	for (size_t k = 0; k < m->ns; k++) {
+		if (m->ed[k]) {
+			char err[160];
+			char *v = dkim_edsign_finish(m->ed[k], m->hdrs, m->nhdrs, sign_headers,
+			                             m->e->oversign, err, sizeof(err));
+			if (v == NULL) {
+				log_error("dkim: qid=%s: signing with key %s failed: %s", m->qid,
+				          m->sk[k]->name, err);
+				continue;
+			}
+			out->add_value[out->nadd++] = v;
+			log_info("dkim: qid=%s: signed d=%s s=%s a=ed25519-sha256", m->qid, m->sdomain[k],
+			         m->sk[k]->selector);
+			continue;
+		}
 		if (m->s[k] == NULL)
 			continue;
 		DKIM_STAT st = dkim_eom(m->s[k], NULL);
@@ -813,9 +853,11 @@ dkim_msg_free(struct dkim_msg *m)
 		return;
 	if (m->v)
 		dkim_free(m->v);
-	for (size_t k = 0; k < m->ns; k++)
+	for (size_t k = 0; k < m->ns; k++) {
 		if (m->s[k])
 			dkim_free(m->s[k]);
+		dkim_edsign_free(m->ed[k]);
+	}
 	for (size_t i = 0; i < m->nsigs; i++) {
 		dkim_sigtags_free(&m->sigs[i].st);
 		dkim_keyinfo_free(&m->sigs[i].ki);

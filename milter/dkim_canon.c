@@ -1,6 +1,6 @@
 /*
- * dkim_canon.c - header canonicalization and the signature check for the
- * signatures we verify ourselves (see dkim_canon.h for why).
+ * dkim_canon.c - header and body canonicalization and the signature check
+ * for what we do ourselves rather than in libopendkim (see dkim_canon.h).
  */
 #include <ctype.h>
 #include <stdlib.h>
@@ -56,16 +56,13 @@ canon_one(struct buf *out, enum dkim_canon c, const char *name, size_t nlen,
 }
 
 int
-dkim_canon_headers(const struct dkim_hdr *hdrs, size_t n, size_t sigidx,
-                   const struct dkim_sigtags *st, struct buf *out)
+dkim_canon_headers_for(const struct dkim_hdr *hdrs, size_t n, size_t skip, const char *h,
+                       enum dkim_canon hc, const char *signame, const char *sigvalue,
+                       size_t sigvlen, struct buf *out)
 {
-	const char *h = dkim_taglist_get(&st->tl, "h");
-	const struct dkim_tag *bt = dkim_taglist_find(&st->tl, "b");
 	unsigned char *used = calloc(n ? n : 1, 1);
-	if (h == NULL || bt == NULL || used == NULL) {
-		free(used);
+	if (used == NULL)
 		return -1;
-	}
 	size_t count = 0;
 	const char *p = h;
 	while (*p && count < HNAMES_MAX) {
@@ -82,14 +79,14 @@ dkim_canon_headers(const struct dkim_hdr *hdrs, size_t n, size_t sigidx,
 			count++;
 			/* the last unused instance, bottom-up (RFC 6376 5.4.2) */
 			for (size_t k = n; k-- > 0;) {
-				if (used[k] || k == sigidx)
+				if (used[k] || k == skip)
 					continue;
 				size_t hn = hdrs[k].namelen;
 				while (hn && is_wsp((unsigned char)hdrs[k].raw[hn - 1]))
 					hn--;
 				if (hn == nl && strncasecmp(hdrs[k].raw, p, nl) == 0) {
 					used[k] = 1;
-					canon_one(out, st->hcanon, hdrs[k].raw, hdrs[k].namelen,
+					canon_one(out, hc, hdrs[k].raw, hdrs[k].namelen,
 					          hdrs[k].raw + hdrs[k].namelen + 1,
 					          hdrs[k].len - hdrs[k].namelen - 1, 1);
 					break;
@@ -99,8 +96,19 @@ dkim_canon_headers(const struct dkim_hdr *hdrs, size_t n, size_t sigidx,
 		p = e;
 	}
 	free(used);
+	/* the signature header itself, b= value empty, no trailing CRLF */
+	canon_one(out, hc, signame, strlen(signame), sigvalue, sigvlen, 0);
+	return out->failed ? -1 : 0;
+}
 
-	/* the signature header itself, b= value removed, no trailing CRLF */
+int
+dkim_canon_headers(const struct dkim_hdr *hdrs, size_t n, size_t sigidx,
+                   const struct dkim_sigtags *st, struct buf *out)
+{
+	const char *h = dkim_taglist_get(&st->tl, "h");
+	const struct dkim_tag *bt = dkim_taglist_find(&st->tl, "b");
+	if (h == NULL || bt == NULL || sigidx >= n)
+		return -1;
 	const struct dkim_hdr *sh = &hdrs[sigidx];
 	const char *val = sh->raw + sh->namelen + 1;
 	size_t vlen = sh->len - sh->namelen - 1;
@@ -108,10 +116,112 @@ dkim_canon_headers(const struct dkim_hdr *hdrs, size_t n, size_t sigidx,
 	buf_init(&tmp, vlen + 1);
 	buf_append(&tmp, val, bt->vstart);
 	buf_append(&tmp, val + bt->vend, vlen - bt->vend);
-	int rc = tmp.failed ? -1 : canon_one(out, st->hcanon, sh->raw, sh->namelen,
-	                                     buf_cstr(&tmp), tmp.len, 0);
+	char name[128];
+	size_t nl = sh->namelen < sizeof(name) ? sh->namelen : sizeof(name) - 1;
+	memcpy(name, sh->raw, nl);
+	name[nl] = '\0';
+	int rc = tmp.failed ? -1 : dkim_canon_headers_for(hdrs, n, sigidx, h, st->hcanon, name,
+	                                                  buf_cstr(&tmp), tmp.len, out);
 	buf_free(&tmp);
-	return out->failed ? -1 : rc;
+	return rc;
+}
+
+/* ---- body ---------------------------------------------------------------- */
+
+int
+dkim_bodycanon_init(struct dkim_bodycanon *bc, enum dkim_canon c)
+{
+	memset(bc, 0, sizeof(*bc));
+	bc->relaxed = c == DKIM_C_RELAXED;
+	bc->md = EVP_MD_CTX_new();
+	if (bc->md == NULL || EVP_DigestInit_ex(bc->md, EVP_sha256(), NULL) != 1) {
+		EVP_MD_CTX_free(bc->md);
+		bc->md = NULL;
+		return -1;
+	}
+	return 0;
+}
+
+static void
+bc_put(struct dkim_bodycanon *bc, const char *p, size_t n)
+{
+	if (bc->olen + n > sizeof(bc->out)) {
+		EVP_DigestUpdate(bc->md, bc->out, bc->olen);
+		bc->olen = 0;
+	}
+	if (n > sizeof(bc->out)) {
+		EVP_DigestUpdate(bc->md, p, n);
+		return;
+	}
+	memcpy(bc->out + bc->olen, p, n);
+	bc->olen += n;
+}
+
+static void
+bc_char(struct dkim_bodycanon *bc, char c)
+{
+	for (; bc->crlf > 0; bc->crlf--)
+		bc_put(bc, "\r\n", 2);
+	if (bc->wsp) {
+		bc_put(bc, " ", 1);
+		bc->wsp = 0;
+	}
+	bc_put(bc, &c, 1);
+	bc->any = 1;
+}
+
+void
+dkim_bodycanon_update(struct dkim_bodycanon *bc, const unsigned char *p, size_t n)
+{
+	if (bc->md == NULL)
+		return;
+	for (size_t i = 0; i < n; i++) {
+		char c = (char)p[i];
+		if (bc->cr) {
+			bc->cr = 0;
+			if (c == '\n') {
+				bc->wsp = 0;     /* trailing WSP of the line goes */
+				bc->crlf++;
+				continue;
+			}
+			bc_char(bc, '\r');  /* a bare CR is data */
+		}
+		if (c == '\r')
+			bc->cr = 1;
+		else if (c == '\n') {
+			bc->wsp = 0;
+			bc->crlf++;
+		} else if (bc->relaxed && (c == ' ' || c == '\t'))
+			bc->wsp = 1;
+		else
+			bc_char(bc, c);
+	}
+}
+
+int
+dkim_bodycanon_final(struct dkim_bodycanon *bc, unsigned char out[32])
+{
+	unsigned len = 0;
+	int rc = -1;
+	if (bc->md == NULL)
+		return -1;
+	if (bc->cr)
+		bc_char(bc, '\r');
+	/* simple: one CRLF ends the body (an empty body is CRLF); relaxed: only if non-empty */
+	if (!bc->relaxed || bc->any)
+		bc_put(bc, "\r\n", 2);
+	if (EVP_DigestUpdate(bc->md, bc->out, bc->olen) == 1 &&
+	    EVP_DigestFinal_ex(bc->md, out, &len) == 1 && len == 32)
+		rc = 0;
+	dkim_bodycanon_free(bc);
+	return rc;
+}
+
+void
+dkim_bodycanon_free(struct dkim_bodycanon *bc)
+{
+	EVP_MD_CTX_free(bc->md);
+	bc->md = NULL;
 }
 
 int

@@ -33,6 +33,34 @@ struct dkim_hdr {
 int dkim_canon_headers(const struct dkim_hdr *hdrs, size_t n, size_t sigidx,
                        const struct dkim_sigtags *st, struct buf *out);
 
+/*
+ * The same for a signer: hlist is the h= value, sigvalue the signature
+ * header's value (after the colon, CRLF folds) with b= empty; skip is a
+ * header index not to select ((size_t)-1: none).
+ */
+int dkim_canon_headers_for(const struct dkim_hdr *hdrs, size_t n, size_t skip, const char *hlist,
+                           enum dkim_canon hc, const char *signame, const char *sigvalue,
+                           size_t sigvlen, struct buf *out);
+
+/*
+ * Streaming body canonicalization (RFC 6376 3.4.3, 3.4.4) into SHA-256.
+ * Input may use CRLF or bare LF line ends. Trailing empty lines are held
+ * back as a count, so memory stays constant whatever the body.
+ */
+struct dkim_bodycanon {
+	EVP_MD_CTX *md;
+	int relaxed;
+	size_t crlf;                  /* line ends not yet hashed */
+	int wsp, cr, any;
+	unsigned char out[4096];
+	size_t olen;
+};
+int dkim_bodycanon_init(struct dkim_bodycanon *bc, enum dkim_canon c);
+void dkim_bodycanon_update(struct dkim_bodycanon *bc, const unsigned char *p, size_t n);
+/* 0 and the 32-byte digest in out, or -1. Frees the context either way. */
+int dkim_bodycanon_final(struct dkim_bodycanon *bc, unsigned char out[32]);
+void dkim_bodycanon_free(struct dkim_bodycanon *bc);
+
 /* 1 signature valid, 0 invalid, -1 OpenSSL error. */
 int dkim_canon_verify(const struct dkim_sigtags *st, EVP_PKEY *pkey,
                       const unsigned char *data, size_t len);

@@ -136,7 +136,10 @@ load_key(struct dkim_signkey *k, const char *where, char *err, size_t errlen)
 	}
 	int id = EVP_PKEY_get_base_id(pk);
 	k->bits = (unsigned)EVP_PKEY_get_bits(pk);
-	EVP_PKEY_free(pk);
+	if (id == EVP_PKEY_ED25519)
+		k->pkey = pk;
+	else
+		EVP_PKEY_free(pk);
 	if (id == EVP_PKEY_RSA) {
 		k->type = DKIM_KEY_RSA;
 		if (k->bits < 1024) {
@@ -297,8 +300,10 @@ dkim_keytable_free(struct dkim_keytable *kt)
 {
 	if (kt == NULL)
 		return;
-	for (size_t i = 0; i < kt->nkeys; i++)
+	for (size_t i = 0; i < kt->nkeys; i++) {
 		free(kt->keys[i].pem);
+		EVP_PKEY_free(kt->keys[i].pkey);
+	}
 	for (size_t i = 0; i < kt->nrules; i++)
 		free(kt->rules[i].pattern);
 	free(kt->keys);

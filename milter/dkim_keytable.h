@@ -23,6 +23,8 @@
 
 #include <stddef.h>
 
+#include <openssl/evp.h>
+
 #include "dkim_tags.h"
 
 #define DKIM_SIGN_KEYS_MAX 4
@@ -34,6 +36,7 @@ struct dkim_signkey {
 	char selector[64];
 	char path[512];
 	char *pem;              /* the key file's text, as libopendkim takes it */
+	EVP_PKEY *pkey;         /* Ed25519 keys: parsed once, read-only (dkim_sign_ed.c) */
 	enum dkim_keytype type;
 	unsigned bits;
 };

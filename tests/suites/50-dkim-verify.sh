@@ -23,7 +23,7 @@ for variant in release asan; do
     ASAN_OPTIONS=detect_leaks=1 "$ctl" dkim-verify "$fx/$name.eml" --resolver "$TEST_DNS" > "$out" 2> "$out.err"
     rc=$?
     got=$(verdicts "$out")
-    if [ "$got" = "$want" ] && [ $rc -le 1 ] && ! grep -q 'ERROR: AddressSanitizer\|runtime error' "$out.err"; then
+    if [ "$got" = "$want" ] && [ $rc -le 1 ] && ! grep -q 'ERROR: AddressSanitizer\|ERROR: LeakSanitizer\|runtime error' "$out.err"; then
       pass "$variant dkim-verify: $what"
     else
       fail "$variant dkim-verify: $what" "want '$want', got '$got' (rc=$rc): $(head -c 400 "$out" "$out.err" | tr '\n' ' ')"

@@ -56,15 +56,20 @@ for f in "$c"/ours/*.eml; do
 done
 [ -z "$bad" ] && pass "our verifier passes both of our signatures on all $n messages" || fail "our verifier passes our signatures" "$bad"
 
-# Single-key and simple/simple signing verify with dkimpy too.
-printf '*@d1.dkim.test rsa\n' > "$T_TMP/SigningTable.rsa"
-for canon in simple/simple relaxed/simple; do
+# The other canonicalizations (DKIMCanonicalization), dual-signed, verify with dkimpy and with us.
+for canon in simple/simple relaxed/simple simple/relaxed; do
   mkdir -p "$c/$canon"
-  for f in "$c"/plain/0*.eml; do
-    "$signer" -c "$canon" -k "$T_TMP/KeyTable" -S "refile:$T_TMP/SigningTable.rsa" "$f" > "$c/$canon/$(basename "$f")" 2>/dev/null
+  for f in "$c"/plain/*.eml; do
+    "$signer" -c "$canon" -k "$T_TMP/KeyTable" -S "refile:$T_TMP/SigningTable" "$f" > "$c/$canon/$(basename "$f")" 2>/dev/null
   done
   out=$($PY "$TOP/tests/dkim/corpus.py" verify "$TEST_DNS" "$c/$canon"/*.eml 2>&1)
-  [ $? -eq 0 ] && pass "dkimpy verifies our $canon rsa-sha256 signatures" || fail "dkimpy verifies our $canon rsa-sha256 signatures" "$(grep -v ' pass$' <<< "$out" | head -2 | tr '\n' ' ')"
+  [ $? -eq 0 ] && pass "dkimpy verifies our $canon rsa-sha256 and ed25519-sha256 signatures on all $n messages" \
+    || fail "dkimpy verifies our $canon rsa-sha256 and ed25519-sha256 signatures" "$(grep -v ' pass pass$' <<< "$out" | head -2 | tr '\n' ' ')"
+  bad=""
+  for f in "$c/$canon"/*.eml; do
+    [ "$("$ctl" dkim-verify "$f" --resolver "$TEST_DNS" 2>&1 | grep -c '^dkim=pass')" = 2 ] || bad="$bad $(basename "$f")"
+  done
+  [ -z "$bad" ] && pass "our verifier passes our $canon signatures on all $n messages" || fail "our verifier passes our $canon signatures" "$bad"
 done
 
 # 3. Tampering: bodies and signed headers -> fail, everywhere.
