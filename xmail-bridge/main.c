@@ -55,7 +55,8 @@ struct opts {
 /* Everything the log line reports. */
 struct run {
 	struct opts o;
-	int64_t t0;
+	int64_t t0;                 /* start, CLOCK_MONOTONIC ms (deadline) */
+	int64_t t0_us;              /* the same in microseconds (log) */
 	uint64_t milter_wait_us;
 	const char *verdict;        /* accept reject tempfail discard */
 	char reply[MC_REPLY_MAX];
@@ -98,7 +99,9 @@ sanitize_process(void)
 	memset(&sa, 0, sizeof(sa));
 	sa.sa_handler = SIG_DFL;
 	sigemptyset(&sa.sa_mask);
-	for (int s = 1; s < NSIG; s++)
+	/* exec already reset caught signals; ignored ones (SIGPIPE, SIGTSTP,
+	 * SIGTTIN, SIGTTOU from XMail) stay ignored unless we reset them. */
+	for (int s = 1; s < 32; s++)
 		if (s != SIGKILL && s != SIGSTOP)
 			(void)sigaction(s, &sa, NULL);
 	/* Keep 0-2 valid so nothing we open lands there. */
@@ -267,14 +270,20 @@ write_log(struct run *r)
 	char ts[32], ms[32], mw[32], ex[8];
 	time_t now = time(NULL);
 	struct tm tm;
-	int64_t el = mc_now_ms() - r->t0;
+	struct timespec tn;
+	int64_t el_us;
+
+	clock_gettime(CLOCK_MONOTONIC, &tn);
+	el_us = (int64_t)tn.tv_sec * 1000000 + tn.tv_nsec / 1000 - r->t0_us;
 
 	if (strcmp(r->o.log, "none") == 0)
 		return;
 	localtime_r(&now, &tm);
 	strftime(ts, sizeof(ts), "%Y-%m-%d %H:%M:%S", &tm);
-	snprintf(ms, sizeof(ms), "%lld", (long long)el);
-	snprintf(mw, sizeof(mw), "%llu", (unsigned long long)(r->milter_wait_us / 1000));
+	/* milliseconds with microseconds: the call and the time spent waiting on the milter */
+	snprintf(ms, sizeof(ms), "%lld.%03lld", (long long)(el_us / 1000), (long long)(el_us % 1000));
+	snprintf(mw, sizeof(mw), "%llu.%03llu", (unsigned long long)(r->milter_wait_us / 1000),
+	    (unsigned long long)(r->milter_wait_us % 1000));
 	snprintf(ex, sizeof(ex), "%d", r->exit_code);
 	buf_init(&b, 16384);
 	put_field(&b, ts, 1);
@@ -367,8 +376,11 @@ finish_error(struct run *r)
 	return r->exit_code = EXIT_ACCEPT;
 }
 
+static int anon_file(const char *file);
+
 struct replbody {
-	int fd;
+	const char *file;           /* $(FILE): the anonymous file goes beside it */
+	int fd;                     /* -1 until the first chunk */
 	struct spool_stuffer st;
 	struct buf tmp;
 	int used;
@@ -381,6 +393,8 @@ replbody_cb(void *arg, const char *data, size_t len)
 	size_t off = 0;
 
 	rb->used = 1;
+	if (rb->fd < 0 && (rb->fd = anon_file(rb->file)) < 0)
+		return -1;
 	buf_reset(&rb->tmp);
 	if (spool_stuff(&rb->st, data, len, &rb->tmp) < 0)
 		return -1;
@@ -630,11 +644,7 @@ run_bridge(struct run *r)
 	memset(&mo, 0, sizeof(mo));
 	mo.io_timeout_ms = o->timeout_s * 1000;
 	if (o->stage == ST_POST_DATA) {
-		rb.fd = anon_file(o->file);
-		if (rb.fd < 0) {
-			set_detail(r, "cannot create a temp file beside %s: %s", o->file, strerror(errno));
-			goto error;
-		}
+		rb.file = o->file;
 		spool_stuffer_init(&rb.st);
 		buf_init(&rb.tmp, 0);
 		mo.replbody_cb = replbody_cb;
@@ -836,10 +846,9 @@ error:
 	rc = finish_error(r);
 out:
 	mc_close(c);
-	if (rb.fd >= 0) {
+	if (rb.fd >= 0)
 		close(rb.fd);
-		buf_free(&rb.tmp);
-	}
+	buf_free(&rb.tmp);
 	spool_free(&s);
 	close(fd);
 	return rc;
@@ -855,7 +864,12 @@ main(int argc, char **argv)
 	sanitize_process();
 	umask(077); /* the rewrite sets XMail's file mode explicitly */
 	memset(&r, 0, sizeof(r));
-	r.t0 = mc_now_ms();
+	{
+		struct timespec ts;
+		clock_gettime(CLOCK_MONOTONIC, &ts);
+		r.t0_us = (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
+		r.t0 = r.t0_us / 1000;
+	}
 	buf_init(&r.rcpts, 64 * 1024);
 	if (parse_args(argc, argv, &r.o, err, sizeof(err)) < 0) {
 		if (r.o.log == NULL)
