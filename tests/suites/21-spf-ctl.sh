@@ -125,3 +125,14 @@ if [ -x "$DIG" ]; then
   grep -q '^pass.spf.test 16 timeout' <<< "$out" && grep -q 'timeouts=1' <<< "$out" && pass "dns: a query to a silent server times out and is counted" \
     || fail "dns: a query to a silent server times out and is counted" "$(tr '\n' ' ' <<< "$out")"
 fi
+
+# The benchmark program (make bench) over its 50-domain workload: every check
+# passes and a warm cache sends nothing upstream.
+BENCHP=$(bin release spf_bench)
+if [ -x "$BENCHP" ]; then
+  out=$("$BENCHP" -n 2000 -j 2 "$TEST_DNS" 2>&1); rc=$?
+  if [ $rc -eq 0 ] && grep -q '^spf results: pass=2000$' <<< "$out" && grep -q '^spf checks/s: [0-9]' <<< "$out" \
+     && grep -q '^upstream queries per check: 0.0000$' <<< "$out"; then
+    pass "spf_bench: 50-domain workload passes with 0 upstream queries per check on a warm cache"
+  else fail "spf_bench: 50-domain workload passes with 0 upstream queries per check on a warm cache" "rc=$rc $(tr '\n' ' ' <<< "$out")"; fi
+fi
