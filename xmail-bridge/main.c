@@ -15,6 +15,21 @@
  * gets the --on-error policy: fail-open (default: accept untouched, log) or
  * tempfail (451 in .rej, exit 3). The whole run is bounded by --timeout
  * (default 30 s, well under XMail's 90 s). Every call logs one line.
+ *
+ * Stages (each run is one milter connection, one message, then QUIT):
+ *  post-rcpt  CONNECT, HELO, MAIL, one RCPT per RCPT line already in the
+ *             file (already accepted: a late reject of those is logged and
+ *             ignored), then RCPT @@CRCPT, whose verdict is the answer.
+ *  pre-data   ... every RCPT, then DATA; its verdict is the answer.
+ *  post-data  ... DATA, headers, EOH, the un-stuffed body, EOM; then the
+ *             modifications are applied to $(FILE).
+ * A reject/tempfail at any step before EOM (connect, MAIL, any RCPT) ends
+ * the message with that reply: XMail has already accepted the recipients,
+ * so refusing the message is the only way not to lose the milter's verdict
+ * silently (run the bridge at post-rcpt for per-recipient decisions).
+ * DISCARD removes every RCPT line; at post-rcpt only the earlier ones can
+ * be removed (logged). QUARANTINE: with --spam-folder the message is saved
+ * there and discarded; without, it is delivered and the request logged.
  */
 #include <dirent.h>
 #include <errno.h>
@@ -330,6 +345,12 @@ write_rej(struct run *r, const char *line)
 
 	if (snprintf(path, sizeof(path), "%s.rej", r->o.file) >= (int)sizeof(path))
 		return -1;
+	/* XMail deletes $(FILE) when it stops waiting (its timeout): a .rej
+	 * written then would stay behind for good. */
+	if (access(r->o.file, F_OK) < 0) {
+		set_detail(r, "%s is gone (XMail gave up waiting): no .rej", r->o.file);
+		return -1;
+	}
 	fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
 	if (fd < 0) {
 		set_detail(r, "%s: %s", path, strerror(errno));
@@ -357,9 +378,10 @@ finish_reject(struct run *r, int temp, const char *reply)
 
 	mc_fold_reply(reply, temp ? "451" : "550", temp ? "4.7.1" : "5.7.1", line, sizeof(line));
 	strlcpy(r->reply, line, sizeof(r->reply));
-	if (write_rej(r, line) < 0 && temp) {
+	if (write_rej(r, line) < 0 && (temp || access(r->o.file, F_OK) < 0)) {
 		r->verdict = "accept";
-		set_detail(r, "could not write .rej for a tempfail: accepted");
+		r->reply[0] = '\0';
+		set_detail(r, "no .rej written: accepted");
 		return r->exit_code = EXIT_ACCEPT;
 	}
 	r->verdict = temp ? "tempfail" : "reject";

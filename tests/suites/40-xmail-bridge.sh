@@ -281,6 +281,33 @@ replay post-data-plain "inet:1@127.0.0.1" --bogus-option x
 if [ "$RC" = 0 ] && nrej && same; then pass "xmail bridge: an unknown option is logged and the message accepted"
 else fail "xmail bridge: an unknown option is logged and the message accepted" "rc=$RC"; fi
 
+# $(FILE) already gone (XMail stopped waiting): never leave a .rej behind.
+W3=$(mktemp -d "$T_TMP/gone.XXXXXX")
+"$BRIDGE" --stage post-data --milter "unix:$T_TMP/nonexistent.sock" --file "$W3/gone.xtmp" \
+  --on-error tempfail --log "$BLOG" </dev/null >/dev/null 2>&1
+rc=$?
+if [ $rc = 0 ] && [ -z "$(ls "$W3")" ]; then pass "xmail bridge: \$(FILE) already gone -> exit 0 and no orphan .rej, even with --on-error tempfail"
+else fail "xmail bridge: \$(FILE) already gone -> no orphan .rej" "rc=$rc $(ls "$W3")"; fi
+
+# Memory stays bounded: a 20 MB message is streamed both ways.
+BB=$TOP/build/release/bench/bridge_bench
+if [ -x "$BB" ]; then
+  $PY - "$T_TMP/big.spool" <<'EOF'
+import sys
+env = (b'c.test;[127.0.0.1]:1;example.test;[127.0.0.1]:2525;date;logo\r\nexample.test\r\nS1\r\n'
+       b'MAIL FROM:<a@sender.test>\r\nRCPT TO:<alice@example.test>\r\n<<MAIL-DATA>>\r\n'
+       b'Subject: big\r\nFrom: a@sender.test\r\n\r\n')
+line = b'..' + b'y' * 76 + b'\r\n'
+open(sys.argv[1], 'wb').write(env + line * (20 * 1024 * 1024 // len(line)))
+EOF
+  port=$(start_tm addheader)
+  out=$("$BB" "$BRIDGE" "inet:$port@127.0.0.1" "$T_TMP/big.spool" 1 0)
+  rss=$(sed -n 's/.*maxrss_kb=\([0-9]*\).*/\1/p' <<<"$out")
+  if grep -q 'nonzero_exits=0' <<<"$out" && [ -n "$rss" ] && [ "$rss" -lt 8192 ]; then
+    pass "xmail bridge: a 20 MB message (header added, file rewritten) peaks at ${rss} KB RSS (< 8 MB)"
+  else fail "xmail bridge: a 20 MB message stays under 8 MB RSS" "$out"; fi
+fi
+
 # Inherited fds and the blocked signal mask (as XMail starts filters).
 port=$(start_tm hang-eom)
 W2=$(mktemp -d "$T_TMP/fd.XXXXXX"); cp "$FIX/spool/post-data-plain.spool" "$W2/x.xtmp"
