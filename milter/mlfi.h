@@ -57,6 +57,7 @@ struct txn {
 	enum dkim_mode dkim_mode;
 	int dkim_eoh;
 	int spooling;
+	int acked_hdr, acked_body; /* TCP_QUICKACK done for this phase */
 	struct msgcopy copy;
 };
 
@@ -69,6 +70,7 @@ struct session {
 	int internal;             /* client is in InternalHosts */
 	char helo[256];
 	unsigned long pflags;     /* protocol flags negotiated (SMFIP_NR_* etc.) */
+	int sd;                   /* the MTA's TCP socket (for TCP_QUICKACK), or -1 */
 	struct txn t;
 };
 

@@ -15,7 +15,7 @@
 #include "mlfi.h"
 #include "policy.h"
 
-#define HDR_MAX 8192   /* bytes of one header value we build */
+#define HDR_MAX 32768  /* bytes of one header value we build (32 signatures fit) */
 
 static void
 insert_top(SMFICTX *ctx, const char *name, const char *value, struct buf *block)
