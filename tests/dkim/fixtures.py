@@ -104,6 +104,8 @@ def gen(out):
          'a t=s key with i= in a subdomain of d= is permerror')
     case('key-tempfail-one', [good, sign(MSG, b'r2048', dom=b'tmpfail.dkim.test')], 'pass temperror',
          'one signature whose key lookup fails is temperror; the message still passes (OpenDKIM: tempfail)')
+    case('key-tempfail-first', [sign(MSG, b'r2048', dom=b'tmpfail.dkim.test'), good], 'temperror pass',
+         'a failing key lookup before a good signature: temperror, then pass; the message passes')
     case('key-tempfail-only', [sign(MSG, b'r2048', dom=b'tmpfail.dkim.test')], 'temperror',
          'a signature whose key lookup gets SERVFAIL is temperror')
     case('six-signatures', [sign(MSG, b'm%d' % i) for i in range(1, 7)], ' '.join(['pass'] * 6),
