@@ -103,7 +103,7 @@ def gen(out):
     case('key-strict-subdomain', [sign(MSG, b'strict', identity=b'@sub.d1.dkim.test')], 'permerror',
          'a t=s key with i= in a subdomain of d= is permerror')
     case('key-tempfail-one', [good, sign(MSG, b'r2048', dom=b'tmpfail.dkim.test')], 'pass temperror',
-         'one signature whose key lookup fails is temperror; the message still passes (OpenDKIM: tempfail)')
+         'one signature whose key lookup fails is temperror; the message still passes')
     case('key-tempfail-first', [sign(MSG, b'r2048', dom=b'tmpfail.dkim.test'), good], 'temperror pass',
          'a failing key lookup before a good signature: temperror, then pass; the message passes')
     case('key-tempfail-only', [sign(MSG, b'r2048', dom=b'tmpfail.dkim.test')], 'temperror',
