@@ -671,10 +671,10 @@ run_bridge(struct run *r)
 		buf_init(&rb.tmp, 0);
 		mo.replbody_cb = replbody_cb;
 		mo.replbody_arg = &rb;
-	} else {
-		/* No body at this stage: do not offer body replacement. */
-		mo.actions = MP_ACTIONS_ALL & ~(uint32_t)SMFIF_CHGBODY;
 	}
+	/* Every action is offered at every stage, as Postfix does: a milter that
+	 * insists on one must not fail negotiation at post-rcpt or pre-data
+	 * (modifications only come at end of message, which those never reach). */
 	c = mc_open(o->milter, &mo, deadline, err, sizeof(err));
 	if (c == NULL) {
 		set_detail(r, "%s", err);

@@ -810,7 +810,15 @@ spool_hdr_insert(struct spool *s, uint32_t index, const char *name, const char *
 		free(h.value);
 		return -1;
 	}
-	at = index < s->nhdrs - 1 ? index : s->nhdrs - 1;
+	/*
+	 * Postfix inserts before header index+1 counting its own Received:
+	 * header, which milters never see, as the first one. XMail adds its
+	 * Received: later, above everything, so: index 0 or 1 is the top of
+	 * the headers the milter saw, index n goes after n-1 of them.
+	 */
+	at = index == 0 ? 0 : (size_t)index - 1;
+	if (at > s->nhdrs - 1)
+		at = s->nhdrs - 1;
 	memmove(&s->hdrs[at + 1], &s->hdrs[at], (s->nhdrs - 1 - at) * sizeof(h));
 	s->hdrs[at] = h;
 	return 0;

@@ -113,7 +113,11 @@ int spool_stuff_finish(struct spool_stuffer *st, void *out_buf);
  * leadspc: SMFIP_HDR_LEADSPC was negotiated (no space after the colon is
  * added). Values use LF or CRLF for folds; they are written with CRLF. */
 int spool_hdr_add(struct spool *s, const char *name, const char *value, int leadspc);
-/* index 0 inserts before the first header; past the end appends. */
+/* Postfix's index rule: Postfix counts its own Received: header (never
+ * shown to milters) as header 1 and inserts before header index+1. Here
+ * XMail's Received: comes later, above all, so index 0 and 1 insert at the
+ * top, index n after n-1 of the headers the milter saw; past the end
+ * appends. */
 int spool_hdr_insert(struct spool *s, uint32_t index, const char *name, const char *value,
                      int leadspc);
 /* index-th (1-based) header of that name, case-insensitive; value "" deletes;

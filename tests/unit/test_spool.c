@@ -224,7 +224,8 @@ header_edits_follow_postfix(void **state)
 	assert_int_equal(spool_hdr_add(&s, ".Dot", "d", 0), 0);
 	assert_int_equal(spool_hdr_add(&s, "bad name", "d", 0), -1);
 	h = headers_of(&s);
-	assert_string_equal(h, "Top: t\r\nA: 1\r\nMid: m\r\n\tx\r\nA: three\r\n..dot: 4\r\nEnd: e\r\nNew:n\r\n..Dot: d\r\n");
+	/* Mid: index 2 = after one header (Postfix counts its Received: as 1) */
+	assert_string_equal(h, "Top: t\r\nMid: m\r\n\tx\r\nA: 1\r\nA: three\r\n..dot: 4\r\nEnd: e\r\nNew:n\r\n..Dot: d\r\n");
 	free(h);
 	spool_free(&s);
 }
