@@ -23,7 +23,9 @@
  * signing handle, each Ed25519 key our own signer (dkim_sign_ed.c: the
  * libopendkim one leaks per signature), all fed the same headers and body.
  *
- * Caps: DKIM_HEADERS_MAX headers and DKIM_HEADER_BYTES_MAX header bytes per
+ * Caps: key lookups of one message share one deadline (dns_budget_ms, 20 s
+ * by default), and a name that failed is not asked again for the same
+ * message. DKIM_HEADERS_MAX headers and DKIM_HEADER_BYTES_MAX header bytes per
  * message are kept (more makes every signature permerror, and nothing is
  * signed); DKIM_REPORT_MAX signatures reported. The engine is immutable
  * after dkim_engine_new(); a dkim_msg belongs to one thread at a time.
@@ -53,6 +55,7 @@
 #define DKIM_HEADERS_MAX 1000
 #define DKIM_HEADER_BYTES_MAX (1024 * 1024)
 #define KEYREC_MAX 4096
+#define DKIM_DNS_BUDGET_MS 20000   /* all key lookups of one message (DNSBudget's default) */
 #define OVERSIGN_MAX 32
 
 #define DEFAULT_OVERSIGN "From,To,Subject,Date,Message-ID,Reply-To,Cc,MIME-Version,Content-Type,Content-Transfer-Encoding"
@@ -83,6 +86,7 @@ struct vsig {
 	char *keyrec;                 /* the key record handed to libopendkim */
 	int decided;
 	int own;                      /* verified by dkim_canon.c */
+	int dnsfail;                  /* key lookup SERVFAIL/timeout */
 	enum dkim_verdict verdict;
 	char reason[160];
 	DKIM_SIGINFO *lsig;           /* libopendkim's view of it */
@@ -228,7 +232,7 @@ dkim_engine_new(const struct dkim_options *opt, struct dns_resolver *dns, char *
 	e->max_signatures = opt->max_signatures ? opt->max_signatures : 16;
 	if (e->max_signatures > DKIM_REPORT_MAX)
 		e->max_signatures = DKIM_REPORT_MAX;
-	e->dns_budget_ms = opt->dns_budget_ms;
+	e->dns_budget_ms = opt->dns_budget_ms ? opt->dns_budget_ms : DKIM_DNS_BUDGET_MS;
 	const char *c = opt->canonicalization && *opt->canonicalization ? opt->canonicalization
 	                                                                 : "relaxed/relaxed";
 	if (parse_canon(c, &e->hc, &e->bc) < 0) {
@@ -422,6 +426,14 @@ fetch_key(struct dkim_msg *m, struct vsig *vs, uint64_t deadline)
 		decide(vs, DKIM_V_PERMERROR, "key name %.60s._domainkey.%.60s is too long", vs->st.s, vs->st.d);
 		return;
 	}
+	/* an earlier signature of this message already failed on this name (SERVFAIL and
+	   timeouts are not cached by dns.c): do not wait for it again */
+	for (struct vsig *o = m->sigs; o < vs; o++)
+		if (o->dnsfail && strcasecmp(o->st.s, vs->st.s) == 0 && strcasecmp(o->st.d, vs->st.d) == 0) {
+			vs->dnsfail = 1;
+			decide(vs, DKIM_V_TEMPERROR, "%s", o->reason);
+			return;
+		}
 	if (m->e->dns == NULL || dns_lookup(m->e->dns, qname, 16, deadline, &a) < 0 || a == NULL) {
 		decide(vs, DKIM_V_TEMPERROR, "key lookup %s failed: no resolver", qname);
 		dns_answer_free(a);
@@ -436,6 +448,7 @@ fetch_key(struct dkim_msg *m, struct vsig *vs, uint64_t deadline)
 		dns_answer_free(a);
 		return;
 	default:
+		vs->dnsfail = 1;
 		decide(vs, DKIM_V_TEMPERROR, "key lookup %s failed: %s", qname, rcode_str(a->rcode));
 		dns_answer_free(a);
 		return;

@@ -26,7 +26,7 @@ struct dkim_options {
 	unsigned max_signatures;      /* signatures evaluated per message: default 16 */
 	const char *canonicalization; /* "relaxed/relaxed" by default */
 	const char *oversign_headers; /* comma list; NULL: From,To,Subject,Date,Message-ID,Reply-To,Cc,MIME-Version,Content-Type,Content-Transfer-Encoding */
-	unsigned dns_budget_ms;       /* key lookups of one message: 0 = per-query timeout only (DNSBudget) */
+	unsigned dns_budget_ms;       /* all key lookups of one message (DNSBudget); 0: 20000 */
 };
 
 enum dkim_verdict {

@@ -108,6 +108,9 @@ def gen(out):
          'a failing key lookup before a good signature: temperror, then pass; the message passes')
     case('key-tempfail-only', [sign(MSG, b'r2048', dom=b'tmpfail.dkim.test')], 'temperror',
          'a signature whose key lookup gets SERVFAIL is temperror')
+    case('key-tempfail-twice', [sign(MSG, b'r2048', dom=b'tmpfail.dkim.test'),
+                                 sign(MSG, b'r2048', dom=b'tmpfail.dkim.test', replace={b'h': b'from : to'})],
+         'temperror temperror', 'two signatures with one failing key name: both temperror (asked once)')
     case('six-signatures', [sign(MSG, b'm%d' % i) for i in range(1, 7)], ' '.join(['pass'] * 6),
          'six signatures are all evaluated (OpenDKIM: 3)')
     case('twenty-signatures', [sign(MSG, b'm%d' % (i % 8 + 1)) for i in range(20)], ' '.join(['pass'] * 16),
