@@ -123,10 +123,43 @@ else
   fail "postfix e2e: Postfix logs milter-reject with the configured reply" "$(pf_log "$PF" | grep -i reject | tail -2)"
 fi
 
+# --- save-reject and quarantine: the spam folder, through real Postfix ---
+SPAM=$T_TMP/spam; mkdir -p "$SPAM"
+em_stop
+em_conf "$MCONF" "$MPORT" "SPFFailAction save-reject" "SpamFolder $SPAM" "SpamLog $T_TMP/spam.log"
+if ! em_start "$MCONF" "$MPORT"; then fail "postfix e2e: milter restarts with SPFFailAction save-reject" "$(tail -3 "$MCONF.stderr")"; exit 0; fi
+before=$(pf_mail_count "$PF")
+send savereject a@fail.e2e.test bob@e2e.test
+saved=$(grep -l 'Subject: e2e savereject' "$SPAM"/new/* 2>/dev/null | head -1)
+if grep -qE '^ -> \.$' "$T_TMP/savereject.swaks" && grep -qE '^<\*\* 550 5\.7\.23 ' "$T_TMP/savereject.swaks" && [ -n "$saved" ] \
+   && grep -q '^Authentication-Results: mx.e2e.test; spf=fail' "$saved" && [ "$(pf_mail_count "$PF")" -eq "$before" ]; then
+  pass "postfix e2e: SPFFailAction save-reject: 550 5.7.23 after DATA, copy with our headers in SpamFolder/new, not delivered"
+else
+  fail "postfix e2e: SPFFailAction save-reject: 550 5.7.23 after DATA, copy in SpamFolder/new, not delivered" "$(grep '^<\*\*' "$T_TMP/savereject.swaks"; ls "$SPAM"/new 2>&1 | head -2)"
+fi
+if grep -q '^ts=.* mailfrom=a@fail.e2e.test rcpts=bob@e2e.test .*action=save-reject .*saved=' "$T_TMP/spam.log" 2>/dev/null; then
+  pass "postfix e2e: spam log line: mailfrom, rcpts, action=save-reject, saved=PATH"
+else
+  fail "postfix e2e: spam log line: mailfrom, rcpts, action=save-reject, saved=PATH" "$(tail -1 "$T_TMP/spam.log" 2>/dev/null)"
+fi
+em_stop
+em_conf "$MCONF" "$MPORT" "SPFFailAction quarantine" "SpamFolder $SPAM" "SpamLog $T_TMP/spam.log"
+if ! em_start "$MCONF" "$MPORT"; then fail "postfix e2e: milter restarts with SPFFailAction quarantine" "$(tail -3 "$MCONF.stderr")"; exit 0; fi
+send quarantine a@fail.e2e.test bob@e2e.test
+# Wait until Postfix has dealt with it (it logs the discard), then look.
+i=0; while ! pf_log "$PF" | grep -q 'milter-discard: END-OF-MESSAGE' && [ $i -lt 100 ]; do sleep 0.1; i=$((i + 1)); done
+qsaved=$(grep -l 'Subject: e2e quarantine' "$SPAM"/new/* 2>/dev/null | head -1)
+if grep -qE '^<-  250 ' "$T_TMP/quarantine.swaks" && ! grep -q '^<\*\*' "$T_TMP/quarantine.swaks" && [ -n "$qsaved" ] \
+   && pf_log "$PF" | grep -q 'milter-discard: END-OF-MESSAGE' && [ -z "$(pf_find_mail "$PF" 'Subject: e2e quarantine')" ]; then
+  pass "postfix e2e: SPFFailAction quarantine: client gets 250, Postfix logs milter-discard, copy in SpamFolder/new, nothing in the inbox"
+else
+  fail "postfix e2e: SPFFailAction quarantine: client gets 250, copy in SpamFolder/new, nothing in the inbox" "$(grep '^<' "$T_TMP/quarantine.swaks" | tail -2)"
+fi
+
 # --- milter down: milter_default_action from the snippet (accept) ---------
 em_stop
 send down a@fail.e2e.test bob@e2e.test
-before=$((before + 2))
+before=$((before + 1))
 if pf_wait_mail "$PF" "$before" 20 && f=$(pf_find_mail "$PF" 'Subject: e2e down') && [ -n "$f" ] \
    && ! grep -q '^Authentication-Results: mx.e2e.test' "$f"; then
   pass "postfix e2e: milter down: mail accepted unchanged (milter_default_action = accept)"
