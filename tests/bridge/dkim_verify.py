@@ -1,8 +1,9 @@
 #!/usr/bin/python3
 """dkim_verify.py SPOOLFILE KEYTXT [--stuffed] - verify the DKIM-Signature(s) of a
 rewritten XMail spool file on the form XMail delivers: the message after
-<<MAIL-DATA>>, un-stuffed, with a Received header prepended (as XMail adds
-its own above any inserted header). KEYTXT is opendkim-genkey's .txt file;
+<<MAIL-DATA>>, un-stuffed, with Return-Path:, Delivered-To: and Received:
+prepended as XMail does above any header a filter inserted (see
+../shared/testdata/xmail/delivered/), as a POP3 client reads it (CRLF). KEYTXT is opendkim-genkey's .txt file;
 every selector._domainkey lookup answers with it. Prints pass/fail lines;
 exit 0 when every signature verifies and there is at least one.
 --stuffed verifies the still-stuffed bytes instead (a negative control)."""
@@ -20,7 +21,8 @@ msg = spool[spool.index(marker) + len(marker):]
 lines = msg.split(b'\r\n')
 if '--stuffed' not in sys.argv:
     msg = b'\r\n'.join(l[1:] if l.startswith(b'.') else l for l in lines)
-msg = (b'Received: from client.test ([127.0.0.1]:60376)\r\n'
+msg = (b'Return-Path: <sender@sender.test>\r\nDelivered-To: alice@example.test\r\n'
+       b'Received: from client.test ([127.0.0.1]:60376)\r\n'
        b'\tby example.test with [XMail 1.27 ESMTP Server]\r\n'
        b'\tid <S3> for <alice@example.test>; Sun, 29 Nov 2026 10:46:48 -0000\r\n') + msg
 
