@@ -74,3 +74,20 @@ if command -v opendkim > /dev/null; then
     fi
   done
 fi
+
+# One engine shared by many threads, as libmilter's threads share it.
+keys="$T_TMP/keys"; mkdir -p "$keys"
+cp "$TOP"/tests/dkim/keys/r2048.private "$TOP"/tests/dkim/keys/ed1.private "$keys/"; chmod 600 "$keys"/*.private
+printf 'rsa d1.dkim.test:r2048:%s/r2048.private\ned d1.dkim.test:ed1:%s/ed1.private\n' "$keys" "$keys" > "$T_TMP/KeyTable"
+printf '*@d1.dkim.test rsa\n*@d1.dkim.test ed\n' > "$T_TMP/SigningTable"
+"$(bin release dkim_sign_file)" -k "$T_TMP/KeyTable" -S "refile:$T_TMP/SigningTable" "$fx/unsigned.eml" > "$T_TMP/dual.eml" 2>/dev/null
+for variant in release asan; do
+  t=$(bin $variant dkim_threads)
+  [ -x "$t" ] || continue
+  out=$(ASAN_OPTIONS=detect_leaks=1 "$t" -k "$T_TMP/KeyTable" -S "refile:$T_TMP/SigningTable" -r "$TEST_DNS" -j 8 -n 25 "$T_TMP/dual.eml" 2>&1); rc=$?
+  if [ $rc -eq 0 ] && grep -q '^threads=8 rounds=25 verified=200 passed=200 signed=200$' <<< "$out" && ! grep -q 'Sanitizer\|runtime error' <<< "$out"; then
+    pass "$variant: 8 threads sharing one engine: 200 verifications pass and 200 dual signatures are made"
+  else
+    fail "$variant: 8 threads sharing one engine" "rc=$rc: $(tail -c 400 <<< "$out" | tr '\n' ' ')"
+  fi
+done
