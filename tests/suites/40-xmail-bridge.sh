@@ -74,16 +74,16 @@ env_same() { cmp -s <(sed -n '1,/^<<MAIL-DATA>>\r$/p' "$F") <(sed -n '1,/^<<MAIL
 body_same() { cmp -s <(sed '1,/^\r$/d' "$F") <(sed '1,/^\r$/d' "$W/orig"); }
 all_crlf() { ! LC_ALL=C grep -qa $'[^\r]$' "$F" && [ "$(tail -c 2 "$F" | od -An -c | tr -d ' ')" = '\r\n' ]; }
 
-# start_tm MODES: a bridge_testmilter; prints its port.
+# start_tm MODES [ADDR]: starts a bridge_testmilter (tracked, killed at
+# exit) and sets port to its TCP port. Not for $(...): that is a subshell.
 start_tm() {
-  local port dump
+  local dump
   port=$(free_port)
   dump=$T_TMP/dump.$port
   mkdir -p "$dump"
   "$TM" -p "inet:$port@127.0.0.1" -m "$1" -d "$dump" ${2:+-R "$2"} >"$T_TMP/tm.$port.log" 2>&1 &
   track_pid $!
-  wait_port "$port" 10 || { echo "0"; return 1; }
-  echo "$port"
+  wait_port "$port" 10
 }
 dump_of() { echo "$T_TMP/dump.$1"; }
 clear_dump() { rm -f "$(dump_of "$1")/events" "$(dump_of "$1")/body"; }
@@ -100,7 +100,7 @@ for st in post-rcpt pre-data post-data; do
 done
 
 # ---------------------------------------------------------------- replay, recording milter
-REC=$(start_tm record)
+start_tm record; REC=$port
 FIXTURES=$(cd "$FIX/spool" && ls *.spool | sed 's/\.spool$//')
 for variant in release asan; do
   BRIDGE=$(bin $variant xmail-milter-bridge)
@@ -173,8 +173,8 @@ else fail "xmail bridge: a corrupt line 1 is logged, the message still goes thro
 
 # ---------------------------------------------------------------- verdicts
 vcheck() { # NAME MODES WANT_RC WANT_REJ_REGEX [fixture] [stage-override] [-R addr]
-  local label=$1 modes=$2 wrc=$3 wrej=$4 fx=${5:-post-data-plain} port
-  port=$(start_tm "$modes" "${7:-}")
+  local label=$1 modes=$2 wrc=$3 wrej=$4 fx=${5:-post-data-plain}
+  start_tm "$modes" "${7:-}"
   STAGE_OVERRIDE=${6:-} replay "$fx" "inet:$port@127.0.0.1"
   if [ "$wrc" = 3 ]; then
     if [ "$RC" = 3 ] && [ "$(wc -l < "$F.rej")" = 1 ] && rejline | grep -qE "^$wrej\$" && same; then
@@ -197,13 +197,13 @@ vcheck "RCPT tempfail at pre-data" tempfail-rcpt 3 '451 4\.7\.1 Greylisted, try 
 vcheck "PROGRESS then accept" progress 0 ''
 vcheck "SKIP in the body" record,skip 0 ''
 
-port=$(start_tm discard-eom); replay post-data-multi-rcpt "inet:$port@127.0.0.1"
+start_tm discard-eom; replay post-data-multi-rcpt "inet:$port@127.0.0.1"
 if [ "$RC" = 0 ] && nrej && ! grep -q '^RCPT TO:' "$F" && body_same && all_crlf; then
   pass "xmail bridge: DISCARD removes every RCPT line (XMail then drops the message), exit 0"
 else fail "xmail bridge: DISCARD removes every RCPT line" "rc=$RC $(grep -c RCPT "$F")"; fi
 
 # ---------------------------------------------------------------- modifications
-port=$(start_tm addheader,insheader0,insheader2,chgheader,delheader); replay post-data-plain "inet:$port@127.0.0.1"
+start_tm addheader,insheader0,insheader2,chgheader,delheader; replay post-data-plain "inet:$port@127.0.0.1"
 hdrs=$(sed -n '/^<<MAIL-DATA>>\r$/,/^\r$/p' "$F" | tr -d '\r')
 want=$'<<MAIL-DATA>>\nX-Test-Top: top\n\tfolded\nX-Test-Third: third\nDate: Sun, 29 Nov 2026 10:46:48 +0000\nTo: alice@example.test\nFrom: sender@sender.test\nSubject: changed subject\nMessage-Id: <20261129104648.014628@vm>\nX-Test-Added: added value'
 if [ "$RC" = 0 ] && [ "$hdrs" = "$want" ] && env_same && body_same && all_crlf; then
@@ -215,35 +215,35 @@ if [ -z "$(ls "$W" | grep -v -e '^orig$' -e '^stdout$' -e '^stderr$' -e "^$(base
   pass "xmail bridge: no temp file is left beside \$(FILE)"
 else fail "xmail bridge: no temp file is left beside \$(FILE)" "$(ls "$W")"; fi
 
-port=$(start_tm replbody); replay post-data-plain "inet:$port@127.0.0.1"
+start_tm replbody; replay post-data-plain "inet:$port@127.0.0.1"
 body=$(sed '1,/^\r$/d' "$F")
 if [ "$RC" = 0 ] && [ "$body" = $'new body line 1\r\n..leading dot\r\n..\r\nlast\r' ] && env_same; then
   pass "xmail bridge: REPLBODY is re-stuffed (.x -> ..x, . -> ..) and CRLF-terminated"
 else fail "xmail bridge: REPLBODY is re-stuffed" "$(printf %s "$body" | od -c | head -5)"; fi
 
-port=$(start_tm addrcpt,addrcpt_par,delrcpt,chgfrom); replay post-data-multi-rcpt "inet:$port@127.0.0.1"
+start_tm addrcpt,addrcpt_par,delrcpt,chgfrom; replay post-data-multi-rcpt "inet:$port@127.0.0.1"
 envl=$(sed -n '4,/^<<MAIL-DATA>>/p' "$F" | tr -d '\r')
 wantenv=$'MAIL FROM:<changed@sender.test> BODY=8BITMIME\nRCPT TO:<bob@example.test> {ra=bob@example.test}\nRCPT TO:<info@example.test> {ra=bob@example.test}\nRCPT TO:<postmaster@example.test> {ra=alice@example.test}\nRCPT TO:<added@example.test>\nRCPT TO:<added2@example.test>\n<<MAIL-DATA>>'
 if [ "$RC" = 0 ] && [ "$envl" = "$wantenv" ] && cmp -s <(head -3 "$F") <(head -3 "$W/orig") && body_same; then
   pass "xmail bridge: CHGFROM rewrites line 4, ADDRCPT/ADDRCPT_PAR add RCPT lines, DELRCPT removes one; lines 1-3 byte for byte"
 else fail "xmail bridge: envelope modifications" "$(echo "$envl" | tr '\n' '|')"; fi
 
-port=$(start_tm addheader,leadspc); replay post-data-plain "inet:$port@127.0.0.1"
+start_tm addheader,leadspc; replay post-data-plain "inet:$port@127.0.0.1"
 if grep -qa $'^X-Test-Added:added value\r$' "$F" && grep -q '^header Subject: plain test$' "$(dump_of "$port")/events"; then
   pass "xmail bridge: SMFIP_HDR_LEADSPC: values travel with their leading space, none is added"
 else fail "xmail bridge: SMFIP_HDR_LEADSPC" "$(grep -a X-Test "$F")"; fi
 
-port=$(start_tm record,nr,addheader); clear_dump "$port"; replay post-data-long-body "inet:$port@127.0.0.1"
+start_tm record,nr,addheader; clear_dump "$port"; replay post-data-long-body "inet:$port@127.0.0.1"
 if [ "$RC" = 0 ] && grep -qa '^X-Test-Added: added value' "$F" && body_same && \
    cmp -s "$(dump_of "$port")/body" <($PY "$TOP/tests/bridge/unstuff.py" "$W/orig"); then
   pass "xmail bridge: NR_* (no replies) negotiated: 297 KB message streamed, header added"
 else fail "xmail bridge: NR_* (no replies) negotiated" "rc=$RC"; fi
 
-port=$(start_tm nohdrs,nobody,addheader); replay post-data-plain "inet:$port@127.0.0.1"
+start_tm nohdrs,nobody,addheader; replay post-data-plain "inet:$port@127.0.0.1"
 if [ "$RC" = 0 ] && grep -qa '^X-Test-Added' "$F"; then pass "xmail bridge: NOHDRS/NOBODY negotiated: those steps are skipped, EOM still works"
 else fail "xmail bridge: NOHDRS/NOBODY negotiated" "rc=$RC"; fi
 
-port=$(start_tm quarantine); replay post-data-plain "inet:$port@127.0.0.1"
+start_tm quarantine; replay post-data-plain "inet:$port@127.0.0.1"
 if [ "$RC" = 0 ] && same && grep -q 'quarantine (test quarantine) requested' "$BLOG"; then
   pass "xmail bridge: QUARANTINE without --spam-folder: delivered unchanged and logged"
 else fail "xmail bridge: QUARANTINE without --spam-folder" "rc=$RC"; fi
@@ -271,8 +271,8 @@ fault() { # LABEL MILTER [extra]
   if [ "$RC" = 3 ] && rejline | grep -qE '^451 4\.7\.1 ' && same; then pass "xmail bridge: $label, tempfail -> exit 3, .rej 451 4.7.1, file byte-identical"
   else fail "xmail bridge: $label, tempfail" "rc=$RC rej=$(rejline)"; fi
 }
-port=$(start_tm die-body); fault "milter killed mid-message (SIGKILL in the body)" "inet:$port@127.0.0.1"
-port=$(start_tm hang-eom,addheader)
+start_tm die-body; fault "milter killed mid-message (SIGKILL in the body)" "inet:$port@127.0.0.1"
+start_tm hang-eom,addheader
 s0=$(date +%s); fault "milter hangs at end of message (--timeout 3)" "inet:$port@127.0.0.1"; s1=$(date +%s)
 fault "milter socket missing (unix:)" "unix:$T_TMP/nonexistent.sock"
 fault "nothing listens on the inet: port" "inet:$(free_port)@127.0.0.1"
@@ -305,7 +305,7 @@ env = (b'c.test;[127.0.0.1]:1;example.test;[127.0.0.1]:2525;date;logo\r\nexample
 line = b'..' + b'y' * 76 + b'\r\n'
 open(sys.argv[1], 'wb').write(env + line * (20 * 1024 * 1024 // len(line)))
 EOF
-  port=$(start_tm addheader)
+  start_tm addheader
   out=$("$BB" "$BRIDGE" "inet:$port@127.0.0.1" "$T_TMP/big.spool" 1 0)
   rss=$(sed -n 's/.*maxrss_kb=\([0-9]*\).*/\1/p' <<<"$out")
   lim=8; [ "$BV" = asan ] && lim=64   # ASan's shadow memory and quarantine
@@ -315,7 +315,7 @@ EOF
 fi
 
 # Inherited fds and the blocked signal mask (as XMail starts filters).
-port=$(start_tm hang-eom)
+start_tm hang-eom
 W2=$(mktemp -d "$T_TMP/fd.XXXXXX"); cp "$FIX/spool/post-data-plain.spool" "$W2/x.xtmp"
 exec 7<>"$W2/inherited"
 $PY - "$BRIDGE" "$port" "$W2/x.xtmp" "$BLOG" <<'EOF' &
@@ -345,7 +345,7 @@ MNT=$T_TMP/full
 mkdir -p "$MNT"
 if mount -t tmpfs -o size=512k tmpfs "$MNT" 2>/dev/null; then
   trap 'umount "$MNT" 2>/dev/null; t_cleanup' EXIT
-  port=$(start_tm addheader,insheader0)
+  start_tm addheader,insheader0
   for pol in fail-open tempfail; do
     rm -rf "${MNT:?}"/*
     FF=$MNT/042ed12f4248cc470873c9ca4aeb15f1.xtmp
@@ -384,6 +384,7 @@ if command -v opendkim >/dev/null && command -v opendkim-genkey >/dev/null; then
   OD=$T_TMP/opendkim
   mkdir -p "$OD"
   opendkim-genkey -b 2048 -d example.test -s bridge -D "$OD" >/dev/null 2>&1
+  for canon in relaxed/simple simple/simple; do
   ODP=$(free_port)
   cat > "$OD/opendkim.conf" <<EOF
 Mode s
@@ -392,34 +393,37 @@ KeyFile $OD/bridge.private
 Selector bridge
 Socket inet:$ODP@127.0.0.1
 InternalHosts 127.0.0.1
-Canonicalization relaxed/simple
+Canonicalization $canon
 Background no
 Syslog no
 RequireSafeKeys no
 PidFile $OD/pid
 EOF
   opendkim -f -x "$OD/opendkim.conf" >"$OD/log" 2>&1 &
-  track_pid $!
-  if wait_port "$ODP" 10; then pass "xmail bridge: OpenDKIM runs in signing mode on inet:$ODP@127.0.0.1"
-  else fail "xmail bridge: OpenDKIM runs in signing mode" "$(cat "$OD/log")"; fi
+  odpid=$!
+  track_pid $odpid
+  if wait_port "$ODP" 10; then pass "xmail bridge: OpenDKIM runs in signing mode ($canon) on inet:$ODP@127.0.0.1"
+  else fail "xmail bridge: OpenDKIM runs in signing mode ($canon)" "$(cat "$OD/log")"; fi
   for name in $FIXTURES; do
     stage=$(argval "$name" 1 2>/dev/null); [ -n "$stage" ] || stage=post-data
     [ "$stage" = post-data ] || continue
     replay "$name" "inet:$ODP@127.0.0.1"
     if ! { [ "$RC" = 0 ] && nrej && env_same && body_same && all_crlf; }; then
-      fail "xmail bridge + OpenDKIM: $name: exit 0, envelope and body byte for byte" "rc=$RC $(tail -1 "$BLOG")"; continue
+      fail "xmail bridge + OpenDKIM $canon: $name: exit 0, envelope and body byte for byte" "rc=$RC $(tail -1 "$BLOG")"; continue
     fi
     if sed -n '/^<<MAIL-DATA>>\r$/,/^\r$/p' "$W/orig" | grep -qaE '^From: .*@'; then
-      if grep -qa '^DKIM-Signature:' "$F" && out=$($PY "$TOP/tests/bridge/dkim_verify.py" "$F" "$OD/bridge.txt" 2>&1); then
-        pass "xmail bridge + OpenDKIM: $name: DKIM-Signature inserted, verifies with dkimpy on the delivered form"
-      else fail "xmail bridge + OpenDKIM: $name: DKIM-Signature verifies with dkimpy" "$out"; fi
+      if grep -qa "^DKIM-Signature: .*c=$canon" "$F" && out=$($PY "$TOP/tests/bridge/dkim_verify.py" "$F" "$OD/bridge.txt" 2>&1); then
+        pass "xmail bridge + OpenDKIM $canon: $name: DKIM-Signature inserted, verifies with dkimpy on the delivered form"
+      else fail "xmail bridge + OpenDKIM $canon: $name: DKIM-Signature verifies with dkimpy" "$out"; fi
       if grep -q '^\.\.' "$W/orig" && ! $PY "$TOP/tests/bridge/dkim_verify.py" "$F" "$OD/bridge.txt" --stuffed >/dev/null 2>&1; then
-        pass "xmail bridge + OpenDKIM: $name: (control) the still-stuffed form does not verify"
+        pass "xmail bridge + OpenDKIM $canon: $name: (control) the still-stuffed form does not verify"
       fi
     else
-      if [ "$(grep -ca '^DKIM-Signature:' "$F")" = 0 ]; then pass "xmail bridge + OpenDKIM: $name: no From domain, nothing signed, exit 0"
-      else fail "xmail bridge + OpenDKIM: $name: no From domain, nothing signed"; fi
+      if [ "$(grep -ca '^DKIM-Signature:' "$F")" = 0 ]; then pass "xmail bridge + OpenDKIM $canon: $name: no From domain, nothing signed, exit 0"
+      else fail "xmail bridge + OpenDKIM $canon: $name: no From domain, nothing signed"; fi
     fi
+  done
+  kill $odpid 2>/dev/null; wait $odpid 2>/dev/null
   done
 else
   fail "xmail bridge + OpenDKIM: opendkim is installed" "apt-get install opendkim opendkim-tools"
