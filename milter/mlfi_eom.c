@@ -17,25 +17,46 @@
 
 #define HDR_MAX 32768  /* bytes of one header value we build (32 signatures fit) */
 
+/*
+ * Header edits are collected first and sent to the MTA only when the
+ * message is delivered: a refused or quarantined message costs no edits.
+ */
+#define MAX_EDITS 8   /* 4 DKIM-Signature + A-R + 2 Received-SPF, and a spare */
+
+struct edits {
+	size_t n;
+	struct { const char *name; char *value; } e[MAX_EDITS];
+};
+
 static void
-insert_top(SMFICTX *ctx, const char *name, const char *value, struct buf *block)
+edits_free(struct edits *ed)
 {
-	char n[64];
+	for (size_t i = 0; i < ed->n; i++)
+		free(ed->e[i].value);
+	ed->n = 0;
+}
+
+/* Queues "name: value" for the top of the header, and prepends it to block. */
+static void
+insert_top(struct edits *ed, const char *name, const char *value, struct buf *block)
+{
 	struct buf v;
+	char *val;
 
 	buf_init(&v, HDR_MAX + 2);
 	if (value[0] != ' ')
 		buf_putc(&v, ' ');
 	buf_puts(&v, value);
-	strlcpy(n, name, sizeof(n));
-	if (smfi_insheader(ctx, 0, n, v.data) != MI_SUCCESS)
-		log_warn("smfi_insheader(%s) failed", name);
+	if ((val = buf_take(&v)) == NULL) {
+		log_warn("no memory for header %s", name);
+		return;
+	}
 	if (block != NULL) {
 		/* The same field for the spam folder copy, CRLF-terminated, folded with CRLF. */
 		struct buf tmp;
-		buf_init(&tmp, HDR_MAX + 256);
+		buf_init(&tmp, HDR_MAX * 8);
 		buf_printf(&tmp, "%s:", name);
-		for (const char *p = v.data; *p != '\0'; p++) {
+		for (const char *p = val; *p != '\0'; p++) {
 			if (*p == '\n')
 				buf_puts(&tmp, "\r\n");
 			else
@@ -48,11 +69,38 @@ insert_top(SMFICTX *ctx, const char *name, const char *value, struct buf *block)
 		buf_puts(block, buf_cstr(&tmp));
 		buf_free(&tmp);
 	}
-	buf_free(&v);
+	if (ed->n < MAX_EDITS) {
+		ed->e[ed->n].name = name;
+		ed->e[ed->n].value = val;
+		ed->n++;
+	} else
+		free(val);
+}
+
+/* Deletes our forged A-R fields (highest index first), then inserts ours. */
+static void
+edits_apply(SMFICTX *ctx, const struct session *s, const struct edits *ed)
+{
+	const struct txn *t = &s->t;
+
+	for (size_t i = t->nar_delete; i > 0; i--) {
+		char n[] = "Authentication-Results";
+		if (smfi_chgheader(ctx, n, (int)t->ar_delete[i - 1], NULL) != MI_SUCCESS)
+			log_warn("%s: could not remove a forged Authentication-Results", t->qid[0] ? t->qid : "-");
+		else
+			log_info("%s: removed Authentication-Results #%u claiming our authserv-id %s",
+			    t->qid[0] ? t->qid : "-", t->ar_delete[i - 1], s->rt->authserv_id);
+	}
+	for (size_t i = 0; i < ed->n; i++) {
+		char n[64];
+		strlcpy(n, ed->e[i].name, sizeof(n));
+		if (smfi_insheader(ctx, 0, n, ed->e[i].value) != MI_SUCCESS)
+			log_warn("smfi_insheader(%s) failed", n);
+	}
 }
 
 static void
-received_spf(SMFICTX *ctx, struct session *s, const struct spf_outcome *o, struct buf *block)
+received_spf(struct edits *ed, struct session *s, const struct spf_outcome *o, struct buf *block)
 {
 	static const char *const idn[] = { "mailfrom", "helo", "header-from" };
 	struct received_spf r = {
@@ -70,7 +118,7 @@ received_spf(SMFICTX *ctx, struct session *s, const struct spf_outcome *o, struc
 
 	buf_init(&b, HDR_MAX);
 	authres_received_spf(&b, &r);
-	insert_top(ctx, "Received-SPF", buf_cstr(&b), block);
+	insert_top(ed, "Received-SPF", buf_cstr(&b), block);
 	buf_free(&b);
 }
 
@@ -111,6 +159,7 @@ mlfi_eom(SMFICTX *ctx)
 	struct policy_reply reply;
 	int have_reply = 0;
 	struct buf block;
+	struct edits ed = { 0 };
 	sfsistat rc = SMFIS_CONTINUE;
 	const char *v;
 
@@ -198,23 +247,15 @@ mlfi_eom(SMFICTX *ctx)
 			have_reply = 1;
 	}
 
-	/* Headers: deletions first (highest index first), then ours at the top. */
-	if (act == ACT_ACCEPT || act == ACT_QUARANTINE || act == ACT_SAVE_REJECT) {
+	/* Our header fields (sent only if the message is delivered). */
+	{
 		struct buf ar;
 		int methods = 0;
 
-		for (size_t i = t->nar_delete; i > 0; i--) {
-			char n[] = "Authentication-Results";
-			if (smfi_chgheader(ctx, n, (int)t->ar_delete[i - 1], NULL) != MI_SUCCESS)
-				log_warn("%s: could not remove a forged Authentication-Results", t->qid[0] ? t->qid : "-");
-			else
-				log_info("%s: removed Authentication-Results #%u claiming our authserv-id %s",
-				    t->qid[0] ? t->qid : "-", t->ar_delete[i - 1], s->rt->authserv_id);
-		}
 		if (have_rep && t->dkim_mode == DKIM_MODE_SIGN)
 			for (size_t i = 0; i < rep.nadd && i < 4; i++)
 				if (rep.add_value[i] != NULL)
-					insert_top(ctx, "DKIM-Signature", rep.add_value[i], NULL);
+					insert_top(&ed, "DKIM-Signature", rep.add_value[i], NULL);
 		buf_init(&ar, HDR_MAX);
 		authres_begin(&ar, s->rt->authserv_id);
 		if (t->spf.done) {
@@ -231,13 +272,13 @@ mlfi_eom(SMFICTX *ctx)
 		}
 		authres_end(&ar);
 		if (methods > 0)
-			insert_top(ctx, "Authentication-Results", buf_cstr(&ar), &block);
+			insert_top(&ed, "Authentication-Results", buf_cstr(&ar), &block);
 		buf_free(&ar);
 		if (c->received_spf) {
 			if (t->helo.done)
-				received_spf(ctx, s, &t->helo, &block);
+				received_spf(&ed, s, &t->helo, &block);
 			if (t->spf.done)
-				received_spf(ctx, s, &t->spf, &block);
+				received_spf(&ed, s, &t->spf, &block);
 		}
 	}
 
@@ -275,6 +316,7 @@ mlfi_eom(SMFICTX *ctx)
 		}
 		switch (act) {
 		case ACT_ACCEPT:
+			edits_apply(ctx, s, &ed);
 			break;
 		case ACT_REJECT:
 		case ACT_SAVE_REJECT:
@@ -291,6 +333,7 @@ mlfi_eom(SMFICTX *ctx)
 			} else {
 				/* Never lose mail: deliver with our headers. */
 				log_error("%s: quarantine failed, delivering normally", t->qid[0] ? t->qid : "-");
+				edits_apply(ctx, s, &ed);
 				dc.action = "accept";
 				dc.reason = NULL;
 			}
@@ -300,6 +343,7 @@ mlfi_eom(SMFICTX *ctx)
 	}
 	if (have_rep)
 		dkim_report_clear(&rep);
+	edits_free(&ed);
 	buf_free(&block);
 	mlfi_txn_reset(s);
 	return rc;

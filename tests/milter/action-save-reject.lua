@@ -13,5 +13,6 @@ T.run(function()
     "SPF fail: 192.0.2.10 is not allowed to send mail for fail.milter.test"),
     "save-reject: reply 550 5.7.23 SPF fail: 192.0.2.10 is not allowed to send mail for fail.milter.test")
   T.expect("action", "save-reject", "save-reject: decision action=save-reject")
+  T.check(not mt.eom_check(conn, MT_HDRINSERT), "save-reject: no header edits sent for a refused message (they go into the copy)")
   mt.disconnect(conn)
 end)
