@@ -11,9 +11,13 @@
  *    SMFIR_SETSYMLIST is honoured: only the macros a milter asked for are
  *    sent for that stage.
  *  - One connection carries many messages: negotiate once, then per
- *    message mc_mail() .. mc_eom(), then mc_abort() before the next message
- *    (mc_connect_info()/mc_helo() once per connection, or again after
- *    mc_reset_connection()). mc_close() sends QUIT and frees.
+ *    message mc_mail() .. mc_eom(); mc_connect_info()/mc_helo() once per
+ *    connection, or again after mc_reset_connection() (SMFIC_QUIT_NC:
+ *    libmilter then expects CONNECT, no new negotiation). Call mc_abort()
+ *    when a message ends before mc_eom() (early verdict, your own error);
+ *    after mc_eom() it is optional (libmilter takes the next MAIL directly)
+ *    but it always clears the modifications and reply. mc_close() sends
+ *    QUIT and frees.
  *  - Each step returns a verdict. After MC_REJECT, MC_TEMPFAIL (both may
  *    carry an SMTP reply from SMFIR_REPLYCODE), MC_DISCARD or MC_ACCEPT the
  *    message is finished as far as the milter is concerned: skip the

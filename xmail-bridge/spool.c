@@ -881,6 +881,17 @@ line_safe(const char *s)
 	return strpbrk(s, "\r\n") == NULL;
 }
 
+/* An address we may write between <> on an envelope line: printable, no
+ * blank, no <>, so a milter cannot forge a {ra=...} or a second field. */
+static int
+addr_safe(const char *s)
+{
+	for (const unsigned char *p = (const unsigned char *)s; *p; p++)
+		if (*p <= 32 || *p >= 127 || *p == '<' || *p == '>')
+			return 0;
+	return 1;
+}
+
 int
 spool_chg_from(struct spool *s, const char *addr, const char *args)
 {
@@ -889,7 +900,7 @@ spool_chg_from(struct spool *s, const char *addr, const char *args)
 
 	if (a == NULL)
 		return -1;
-	if (!line_safe(a) || (args && !line_safe(args))) {
+	if (!addr_safe(a) || (args && !line_safe(args))) {
 		free(a);
 		return -1;
 	}
@@ -916,7 +927,7 @@ spool_add_rcpt(struct spool *s, const char *addr)
 
 	if (a == NULL)
 		return -1;
-	if (!line_safe(a) || a[0] == '\0') {
+	if (!addr_safe(a) || a[0] == '\0') {
 		free(a);
 		return -1;
 	}

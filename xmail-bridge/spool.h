@@ -17,7 +17,8 @@
  * them. Unmodified lines are kept as their original bytes, so a rewrite
  * leaves them byte for byte. Caps (an error past them, never a crash):
  * SPOOL_MAX_ENVELOPE bytes and SPOOL_MAX_RCPTS recipients before the data,
- * SPOOL_MAX_HEADER_BYTES bytes and SPOOL_MAX_HEADERS headers; the body is
+ * SPOOL_MAX_HEADER_BYTES bytes and SPOOL_MAX_HEADERS headers, 64 ESMTP
+ * parameters on line 4, SPOOL_MAX_LINE1_FIELD bytes of HELO; the body is
  * never held in memory.
  */
 #ifndef XMAIL_BRIDGE_SPOOL_H
@@ -124,7 +125,8 @@ int spool_hdr_insert(struct spool *s, uint32_t index, const char *name, const ch
  * not found: appended (non-empty value) or nothing (empty). */
 int spool_hdr_change(struct spool *s, uint32_t index, const char *name, const char *value,
                      int leadspc);
-/* Envelope edits. addr may be given with or without <>. */
+/* Envelope edits. addr may be given with or without <>; it must be
+ * printable without blanks or <> (else -1), args must hold no CR/LF. */
 int spool_chg_from(struct spool *s, const char *addr, const char *args);
 int spool_add_rcpt(struct spool *s, const char *addr);
 /* Removes every RCPT line with that address (case-insensitive); count or -1. */

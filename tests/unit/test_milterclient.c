@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <pthread.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -426,6 +427,71 @@ decoder_checks_structure(void **state)
 	assert_int_equal(mp_check_replycode("55", 2), -1);
 }
 
+/* One connection per thread, many messages each, no shared state. */
+#define THREADS 8
+#define MSGS 40
+
+static void *
+thread_run(void *arg)
+{
+	static const char *mail[] = { "<a@b.test>" }, *rcpt[] = { "<c@d.test>" };
+	char *s = malloc(64 + MSGS * 128);
+	size_t n;
+	int sv[2], *ok = arg;
+	char err[256];
+	struct mc_options o = { .io_timeout_ms = 5000 };
+	struct mc_conn *c;
+
+	*ok = 0;
+	n = optneg(s, 6, SMFIF_ADDHDRS, SMFIP_NR_HDR | SMFIP_NOHELO, NULL, 0);
+	n += pkt(s + n, 'c', NULL, 0); /* connect */
+	for (int m = 0; m < MSGS; m++) {
+		for (int k = 0; k < 5; k++) /* mail rcpt data eoh body */
+			n += pkt(s + n, 'c', NULL, 0);
+		n += pkt(s + n, 'h', "X-T\0v\0", 6);
+		n += pkt(s + n, 'a', NULL, 0);
+	}
+	if (socketpair(AF_UNIX, SOCK_STREAM, 0, sv) < 0 || write(sv[1], s, n) != (ssize_t)n)
+		return NULL;
+	c = mc_open_fd(sv[0], "thread", &o, 0, err, sizeof(err));
+	if (c != NULL && mc_connect_info(c, "[1.2.3.4]", '4', 25, "1.2.3.4") == MC_CONTINUE &&
+	    mc_helo(c, "h") == MC_CONTINUE) {
+		int good = 0;
+		for (int m = 0; m < MSGS; m++) {
+			size_t nm;
+			if (mc_mail(c, mail, 1) == MC_CONTINUE && mc_rcpt(c, rcpt, 1) == MC_CONTINUE &&
+			    mc_data(c) == MC_CONTINUE && mc_header(c, "S", "x") == MC_CONTINUE &&
+			    mc_eoh(c) == MC_CONTINUE && mc_body(c, "b\r\n", 3) == MC_CONTINUE &&
+			    mc_eom(c) == MC_ACCEPT && mc_mods(c, &nm) != NULL && nm == 1 && mc_abort(c) == 0)
+				good++;
+			/* keep the peer's buffer from filling: drain what we sent */
+			char junk[65536];
+			while (recv(sv[1], junk, sizeof(junk), MSG_DONTWAIT) > 0)
+				;
+		}
+		*ok = good == MSGS;
+	}
+	mc_close(c);
+	close(sv[1]);
+	free(s);
+	return NULL;
+}
+
+static void
+one_connection_per_thread(void **state)
+{
+	pthread_t t[THREADS];
+	int ok[THREADS];
+
+	(void)state;
+	for (int i = 0; i < THREADS; i++)
+		assert_int_equal(pthread_create(&t[i], NULL, thread_run, &ok[i]), 0);
+	for (int i = 0; i < THREADS; i++) {
+		pthread_join(t[i], NULL);
+		assert_true(ok[i]);
+	}
+}
+
 int
 main(void)
 {
@@ -444,6 +510,7 @@ main(void)
 		cmocka_unit_test(open_errors_name_the_socket),
 		cmocka_unit_test(fold_reply_makes_one_valid_line),
 		cmocka_unit_test(decoder_checks_structure),
+		cmocka_unit_test(one_connection_per_thread),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -241,6 +241,8 @@ envelope_edits(void **state)
 	assert_int_equal(spool_del_rcpt(&s, "<X@Y.test>"), 1);
 	assert_int_equal(spool_add_rcpt(&s, "<n@y.test>"), 0);
 	assert_int_equal(spool_add_rcpt(&s, "bad\r\nRCPT TO:<evil>"), -1);
+	assert_int_equal(spool_add_rcpt(&s, "<a@b> {ra=root@x}"), -1);
+	assert_int_equal(spool_chg_from(&s, "<a b@c>", ""), -1);
 	assert_int_equal(spool_chg_from(&s, "<c@b.test>", "BODY=8BITMIME"), 0);
 	assert_int_equal(s.nrcpts, 2);
 	assert_string_equal(s.rcpts[1].raw, "RCPT TO:<n@y.test>\r\n");
