@@ -150,30 +150,43 @@ run_variant() {
   else pass "milter $variant: no sanitizer reports in the daemon log"; fi
 }
 
-# Privileges: a unix socket created with the Umask, owned by -u USER; the
-# daemon runs as that user.
+# Daemon mode and privileges: without -f the daemon detaches; a unix socket
+# is created with the Umask and owned by -u USER; the daemon runs as that
+# user, logs to the Log file, and removes its pid file at SIGTERM.
 privdrop() {
-  local bin dir pid sock mode owner uid
+  local bin dir pid sock mode owner uid i
   bin=$(bin release spfdkim-milter)
   [ -x "$bin" ] || return
   id nobody >/dev/null 2>&1 || return
   dir=$T_TMP/priv
   mkdir -p "$dir"
+  chmod o+x "$T_TMP"   # nobody must reach its directory to remove the pid file
+  chown nobody "$dir"
   chmod 755 "$dir"
   sock=$dir/milter.sock
-  printf 'Socket unix:%s\nUmask 007\nResolver %s\n' "$sock" "$TEST_DNS" > "$dir/m.conf"
-  "$bin" -f -c "$dir/m.conf" -u nobody -P "$dir/pid" >/dev/null 2>"$dir/log" &
-  pid=$!
-  track_pid "$pid"
+  printf 'Socket unix:%s\nUmask 007\nResolver %s\nLog %s/milter.log\nLogLevel info\nPidFile %s/pid\n' \
+    "$sock" "$TEST_DNS" "$dir" "$dir" > "$dir/m.conf"
+  if "$bin" -c "$dir/m.conf" -u nobody >"$dir/out" 2>&1; then pass "milter: without -f it detaches (the starting process exits 0)"
+  else fail "milter: without -f it detaches (the starting process exits 0)" "$(cat "$dir/out")"; fi
   wait_file "$sock" 10
+  wait_file "$dir/pid" 10
+  pid=$(cat "$dir/pid" 2>/dev/null)
   mode=$(stat -c %A "$sock" 2>/dev/null); owner=$(stat -c %U "$sock" 2>/dev/null)
   uid=$(awk '/^Uid:/{print $2}' "/proc/$pid/status" 2>/dev/null)
   if [ "$mode" = "srwxrwx---" ]; then pass "milter: unix socket created with Umask 007 (srwxrwx---)"
   else fail "milter: unix socket created with Umask 007 (srwxrwx---)" "mode $mode"; fi
   if [ "$owner" = nobody ] && [ "$uid" = "$(id -u nobody)" ]; then
     pass "milter: -u nobody drops privileges after bind (process uid nobody, socket owned by nobody)"
-  else fail "milter: -u nobody drops privileges after bind" "socket owner $owner, uid $uid: $(tail -2 "$dir/log")"; fi
-  kill -TERM "$pid"
+  else fail "milter: -u nobody drops privileges after bind" "socket owner $owner, uid $uid: $(tail -2 "$dir/milter.log")"; fi
+  if grep -q "info: spfdkim-milter started on unix:$sock" "$dir/milter.log" 2>/dev/null; then
+    pass "milter: Log FILE receives the log lines"
+  else fail "milter: Log FILE receives the log lines" "$(cat "$dir/milter.log" 2>/dev/null | head -3)"; fi
+  [ -n "$pid" ] && kill -TERM "$pid"
+  i=0
+  while [ -n "$pid" ] && kill -0 "$pid" 2>/dev/null && [ $i -lt 150 ]; do sleep 0.1; i=$((i + 1)); done
+  if ! kill -0 "$pid" 2>/dev/null && [ ! -e "$dir/pid" ] && [ ! -e "$sock" ]; then
+    pass "milter: SIGTERM as user nobody: exits, removes its pid file and socket"
+  else fail "milter: SIGTERM as user nobody: exits, removes its pid file and socket" "pid $pid: $(ls "$dir" | tr "\n" " "; tail -2 "$dir/milter.log" | tr "\n" " ")"; fi
 }
 
 privdrop
