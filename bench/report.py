@@ -1,0 +1,230 @@
+#!/usr/bin/python3
+"""
+report.py - turns the result lines of bench/run.sh into bench/results.md
+and prints the same tables on stdout.
+
+  report.py RESULTS.txt TRUTH.tsv OUT.md
+
+Input lines (one each, key=value tokens, values optionally "quoted"):
+  RESULT label= conc= msgs= ... dns_queries= milter= pass=cold|-warm
+  HOLD milter= conns= rss_before_kb= rss_kb= hwm_kb= threads=
+  FLOOR rsa_sign_per_s= rsa_verify_per_s= sha256_kBps_16k=
+  SKIP milter= [conc=]
+  SYS nproc= cpu= kernel= date= commit= elapsed_s= opendkim= opendmarc=
+  EXTRA_BEGIN title ... EXTRA_END   (verbatim output of other benchmarks)
+"""
+import shlex
+import sys
+
+NAMES = {"spfdkim": "spfdkim-milter (SPF+DKIM)", "opendkim": "OpenDKIM (verify)",
+         "opendmarc": "OpenDMARC (+SPF)"}
+
+
+def kv(line):
+    d = {}
+    for tok in shlex.split(line)[1:]:
+        if "=" in tok:
+            k, v = tok.split("=", 1)
+            d[k] = v
+    return d
+
+
+def num(d, k, default=0.0):
+    try:
+        return float(d.get(k, default))
+    except ValueError:
+        return default
+
+
+def counts(d, key, order):
+    vals = [int(d.get("%s_%s" % (key, v), 0)) for v in order]
+    other = sum(int(v) for k, v in d.items()
+                if k.startswith(key + "_") and k[len(key) + 1:] not in order + ["truth", "match", "mismatch", "absent"])
+    if sum(vals) + other == 0:
+        return "-"
+    return "/".join(str(v) for v in vals) + ("/%d" % other if other else "")
+
+
+def main():
+    res_path, truth_path, out_path = sys.argv[1:4]
+    results, holds, skips, extras = [], [], [], []
+    floor, sysinfo = {}, {}
+    cur = None
+    for line in open(res_path, errors="replace"):
+        if cur is not None:
+            if line.startswith("EXTRA_END"):
+                extras.append(cur)
+                cur = None
+            else:
+                cur[1].append(line.rstrip("\n"))
+            continue
+        if line.startswith("RESULT "):
+            results.append(kv(line))
+        elif line.startswith("HOLD "):
+            holds.append(kv(line))
+        elif line.startswith("FLOOR "):
+            floor = kv(line)
+        elif line.startswith("SYS "):
+            sysinfo = kv(line)
+        elif line.startswith("SKIP "):
+            skips.append(kv(line))
+        elif line.startswith("EXTRA_BEGIN "):
+            cur = (line[len("EXTRA_BEGIN "):].strip(), [])
+
+    truth = {"dkim": {}, "spf": {}}
+    total_bytes = n = 0
+    for line in open(truth_path):
+        if line.startswith("#"):
+            continue
+        f = line.rstrip("\n").split("\t")
+        n += 1
+        total_bytes += int(f[2])
+        truth["dkim"][f[4]] = truth["dkim"].get(f[4], 0) + 1
+        truth["spf"][f[5]] = truth["spf"].get(f[5], 0) + 1
+    avg = total_bytes / n if n else 0
+
+    out = []
+    w = out.append
+    w("# Benchmark results (`make bench`)")
+    w("")
+    w("Machine: %s cores, %s, Linux %s. Run %s, commit %s, %s s for the whole run." % (
+        sysinfo.get("nproc", "?"), sysinfo.get("cpu", "?"), sysinfo.get("kernel", "?"),
+        sysinfo.get("date", "?"), sysinfo.get("commit", "?"), sysinfo.get("elapsed_s", "?")))
+    w("Compared: OpenDKIM %s (Debian, `Mode v`), OpenDMARC %s (Debian, `SPFSelfValidate true`)." % (
+        sysinfo.get("opendkim", "?"), sysinfo.get("opendmarc", "?")))
+    w("")
+    w("Corpus (bench/gen_corpus.py, deterministic): %d messages, average %.1f KB, 50 sender domains; "
+      "truth dkim pass/fail/none = %d/%d/%d, spf pass/fail/softfail = %d/%d/%d." % (
+          n, avg / 1024, truth["dkim"].get("pass", 0), truth["dkim"].get("fail", 0),
+          truth["dkim"].get("none", 0), truth["spf"].get("pass", 0), truth["spf"].get("fail", 0),
+          truth["spf"].get("softfail", 0)))
+    w("Each row is one pass over the corpus by a fresh milter process (cold caches), except "
+      "`warm`: a second pass by the same process. Load generator: build/release/bench/milter_load, "
+      "milter protocol v6, one milter connection per SMTP session (412 sessions of 1 to 12 messages), "
+      "reused for each message of the session as Postfix does; it runs on the same cores. CPU-ms/msg: the milter's utime+stime from /proc; peak RSS: VmHWM; "
+      "DNS q/msg: queries that reached the bench unbound; replies/msg: milter round trips an MTA "
+      "waits for (from the negotiated SMFIP_NR_*/SMFIP_NO* flags).")
+    w("")
+    w("| milter | c | pass | msgs/s | p50 ms | p99 ms | CPU-ms/msg | peak RSS MiB | DNS q/msg | replies/msg "
+      "| dkim pass/fail/none | spf pass/fail/softfail | dmarc pass/fail/none | vs truth | errors |")
+    w("|---|---|---|---:|---:|---:|---:|---:|---:|---:|---|---|---|---|---:|")
+    for r in results:
+        m = r.get("milter", "?")
+        msgs = max(num(r, "msgs"), 1)
+        vt = "-"
+        if m == "spfdkim":
+            vt = "dkim %s, spf %s" % (r.get("dkim_truth", "?"), r.get("spf_truth", "?"))
+        elif m == "opendkim":
+            vt = "dkim %s/%d agree" % (r.get("dkim_match", "?"), int(msgs))
+        elif m == "opendmarc":
+            vt = "spf %s/%d agree" % (r.get("spf_match", "?"), int(msgs))
+        w("| %s | %s | %s | %.0f | %.2f | %.2f | %.3f | %.1f | %.3f | %.1f | %s | %s | %s | %s | %s |" % (
+            NAMES.get(m, m), r.get("conc"), "warm" if r.get("pass") == "-warm" else "cold",
+            num(r, "mps"), num(r, "p50_ms"), num(r, "p99_ms"), num(r, "cpu_ms_per_msg"),
+            num(r, "hwm_kb") / 1024, num(r, "dns_queries") / msgs, num(r, "rtt_per_msg"),
+            counts(r, "dkim", ["pass", "fail", "none"]), counts(r, "spf", ["pass", "fail", "softfail"]),
+            counts(r, "dmarc", ["pass", "fail", "none"]), vt, r.get("errors", "?")))
+    for s in skips:
+        w("| %s | %s | - | skipped (not built or did not start) |||||||||||| |" % (
+            NAMES.get(s.get("milter"), s.get("milter")), s.get("conc", "all")))
+    w("")
+
+    def row(m, c, p="cold"):
+        for r in results:
+            if r.get("milter") == m and r.get("conc") == str(c) and \
+                    ("warm" if r.get("pass") == "-warm" else "cold") == p:
+                return r
+        return None
+
+    concs = sorted({int(r["conc"]) for r in results if "conc" in r})
+    w("## Ratios (same run)")
+    w("")
+    w("| c | msgs/s ours ÷ OpenDKIM | CPU-ms/msg ours ÷ OpenDKIM | msgs/s ours ÷ OpenDMARC | CPU-ms/msg ours ÷ OpenDMARC |")
+    w("|---|---:|---:|---:|---:|")
+
+    def ratio(a, b, k):
+        if a is None or b is None or num(b, k) <= 0 or num(a, k) < 0:
+            return None
+        return num(a, k) / num(b, k)
+
+    def fmt(x, f="%.2f×"):
+        return "-" if x is None else f % x
+
+    for c in concs:
+        o, k, d = row("spfdkim", c), row("opendkim", c), row("opendmarc", c)
+        w("| %d | %s | %s | %s | %s |" % (c, fmt(ratio(o, k, "mps")), fmt(ratio(o, k, "cpu_ms_per_msg")),
+                                        fmt(ratio(o, d, "mps")), fmt(ratio(o, d, "cpu_ms_per_msg"))))
+    w("")
+
+    rsa_v = num(floor, "rsa_verify_per_s")
+    sha = num(floor, "sha256_kBps_16k") * 1000
+    floor_ms = (1000 / rsa_v if rsa_v else 0) + (avg / sha * 1000 if sha else 0)
+    w("## Crypto floor")
+    w("")
+    if rsa_v and sha:
+        w("`openssl speed -seconds 1 rsa2048`: %.0f verify/s (%.1f µs each); `openssl speed -seconds 1 -evp sha256`: "
+          "%.0f MB/s at 16 KB blocks, %.1f µs for the average message (%.1f KB). Floor: **%.4f ms** per message "
+          "(one RSA-2048 verify + SHA-256 over the average message)." % (
+              rsa_v, 1e6 / rsa_v, sha / 1e6, avg / sha * 1e6, avg / 1024, floor_ms))
+        w("")
+        w("| milter | CPU-ms/msg at c=%s | × floor |" % (concs[-1] if concs else "?"))
+        w("|---|---:|---:|")
+        for m in ("spfdkim", "opendkim", "opendmarc"):
+            r = row(m, concs[-1]) if concs else None
+            if r:
+                w("| %s | %.3f | %.0f× |" % (NAMES[m], num(r, "cpu_ms_per_msg"), num(r, "cpu_ms_per_msg") / floor_ms))
+    else:
+        w("openssl speed output not parsed: %s" % floor)
+    w("")
+
+    if holds:
+        w("## Connections held open")
+        w("")
+        w("| milter | connections | VmRSS before MiB | VmRSS held MiB | VmHWM MiB | threads |")
+        w("|---|---:|---:|---:|---:|---:|")
+        for h in holds:
+            w("| %s | %s | %.1f | %.1f | %.1f | %s |" % (
+                NAMES.get(h.get("milter"), h.get("milter")), h.get("conns"), num(h, "rss_before_kb") / 1024,
+                num(h, "rss_kb") / 1024, num(h, "hwm_kb") / 1024, h.get("threads")))
+        w("")
+
+    w("## Targets (spfdkim-milter with SPF and DKIM on, c=16)")
+    w("")
+    w("| target | measured | |")
+    w("|---|---|---|")
+    cmax = concs[-1] if concs else 16
+    o, k = row("spfdkim", cmax), row("opendkim", cmax)
+    x = ratio(o, k, "mps")
+    w("| throughput ≥ 2× OpenDKIM verify-only | %s | %s |" % (fmt(x), "-" if x is None else ("met" if x >= 2 else "MISSED")))
+    x = ratio(o, k, "cpu_ms_per_msg")
+    w("| CPU-ms/msg ≤ 0.2× OpenDKIM's | %s | %s |" % (fmt(x), "-" if x is None else ("met" if x <= 0.2 else "MISSED")))
+    ow = row("spfdkim", cmax, "warm")
+    x = num(ow, "dns_queries") / max(num(ow, "msgs"), 1) if ow else None
+    w("| < 0.05 upstream DNS queries/msg, warm cache | %s | %s |" % (
+        fmt(x, "%.4f"), "-" if x is None else ("met" if x < 0.05 else "MISSED")))
+    hs = [h for h in holds if h.get("milter") == "spfdkim"]
+    if hs:
+        x = num(hs[0], "rss_kb") / 1024
+        w("| RSS ≤ 64 MiB with %s connections | %.1f MiB (VmHWM over the whole run %.1f MiB) | %s |" % (
+            hs[0].get("conns"), x, num(hs[0], "hwm_kb") / 1024, "met" if x <= 64 else "MISSED"))
+    else:
+        w("| RSS ≤ 64 MiB with 500 connections | not measured | - |")
+    w("| bridge overhead ≤ 2 ms p50 for 10 KB | see the bridge section | |")
+    w("")
+
+    for title, lines in extras:
+        w("## " + title)
+        w("")
+        w("```")
+        out.extend(lines)
+        w("```")
+        w("")
+
+    text = "\n".join(out) + "\n"
+    with open(out_path, "w") as f:
+        f.write(text)
+    sys.stdout.write(text)
+
+
+if __name__ == "__main__":
+    main()

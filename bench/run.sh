@@ -1,0 +1,245 @@
+#!/usr/bin/env bash
+# bench/run.sh - `make bench`: our milter, OpenDKIM (verify) and OpenDMARC
+# (SPFSelfValidate) measured side by side on one deterministic corpus.
+#
+# Everything runs inside a network namespace made here (loopback only): a
+# local unbound authoritative for the corpus's zone (SPF, DKIM keys, DMARC),
+# the milters and the load generator (build/release/bench/milter_load). For
+# the milters that read /etc/resolv.conf, a resolv.conf naming that unbound
+# is bind-mounted inside their own mount namespace (ip netns exec makes one
+# per command), so nothing on the host changes.
+#
+# Per milter and concurrency (1, 4, 16) a fresh milter process takes one pass
+# over the corpus (cold cache); at 16 a second pass follows (warm cache), then
+# 500 connections are opened and held to read its RSS. Upstream DNS queries
+# are counted on unbound's side (unbound-control stats over a local socket).
+#
+# Environment: BENCH_CONC ("1 4 16"), BENCH_PASSES (1), BENCH_MESSAGES (2000),
+# BENCH_HOLD (500), BENCH_OUT (bench/results.md), BENCH_MILTERS
+# ("spfdkim opendkim opendmarc"), BENCH_KEEP=1 keeps the work directory.
+set -euo pipefail
+
+TOP=$(cd "$(dirname "$0")/.." && pwd)
+BENCH=$TOP/bench
+BIN=$TOP/build/release
+LOAD=${BENCH_LOAD:-$BIN/bench/milter_load}
+CORPUS=${BENCH_CORPUS:-$TOP/build/bench/corpus}
+OUT=${BENCH_OUT:-$BENCH/results.md}
+CONCS=${BENCH_CONC:-1 4 16}
+PASSES=${BENCH_PASSES:-1}
+HOLD=${BENCH_HOLD:-500}
+MILTERS=${BENCH_MILTERS:-spfdkim opendkim opendmarc}
+PY=/usr/bin/python3
+
+[ "$(id -u)" = 0 ] || { echo "bench: needs root (ip netns)" >&2; exit 1; }
+[ -x "$LOAD" ] || { echo "bench: $LOAD missing: run make first" >&2; exit 1; }
+
+WORK=$(mktemp -d /tmp/spfdkim-bench.XXXXXX)
+NS=spfdkim-bench-$$
+RES=$WORK/results.txt
+PIDS=""
+: > "$RES"
+
+cleanup() {
+  for p in $PIDS; do kill "$p" 2>/dev/null || true; done
+  for p in $PIDS; do wait "$p" 2>/dev/null || true; done
+  ip netns del "$NS" 2>/dev/null || true
+  if [ -n "${BENCH_KEEP:-}" ]; then echo "bench: work directory kept: $WORK" >&2
+  else rm -rf "$WORK"; fi
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+log() { echo "bench: $*" >&2; }
+# "${NSX[@]}" CMD...: run CMD in the namespace, /etc/resolv.conf -> bench unbound.
+NSX=(ip netns exec "$NS" sh -c 'mount --bind "$0" /etc/resolv.conf && exec "$@"' "$WORK/resolv.conf")
+started=$(date +%s)
+
+# --- corpus ------------------------------------------------------------------
+log "corpus (deterministic; reused when current)"
+$PY "$BENCH/gen_corpus.py" "$CORPUS" >&2
+
+# --- namespace and DNS -------------------------------------------------------
+ip netns add "$NS"
+ip netns exec "$NS" ip link set lo up
+echo "nameserver 127.0.0.1" > "$WORK/resolv.conf"
+
+mkdir -p "$WORK/dns"
+{
+  printf '$TTL 3600\n$ORIGIN .\n'
+  printf '@ IN SOA ns.test. hostmaster.test. 1 3600 600 86400 3600\n'
+  printf '@ IN NS ns.test.\nns.test. IN A 127.0.0.1\n\n'
+  cat "$CORPUS/bench.zone"
+} > "$WORK/dns/root.zone"
+{
+  echo "server:"
+  echo "  interface: 127.0.0.1"
+  echo "  port: 53"
+  echo "  do-ip6: no"
+  echo "  username: \"\""
+  echo "  chroot: \"\""
+  echo "  directory: \"$WORK/dns\""
+  echo "  pidfile: \"$WORK/dns/unbound.pid\""
+  echo "  logfile: \"$WORK/dns/unbound.log\""
+  echo "  use-syslog: no"
+  echo "  do-daemonize: no"
+  echo "  verbosity: 0"
+  echo "  num-threads: 1"
+  echo "  module-config: \"iterator\""
+  echo "  access-control: 127.0.0.0/8 allow"
+  echo "  do-not-query-localhost: no"
+  echo "  minimal-responses: no"
+  echo "  qname-minimisation: no"
+  echo "  statistics-cumulative: yes"
+  for z in test. invalid. localhost. onion. home.arpa. 127.in-addr.arpa.; do
+    echo "  local-zone: \"$z\" nodefault"
+  done
+  echo "remote-control:"
+  echo "  control-enable: yes"
+  echo "  control-interface: \"$WORK/dns/control.sock\""
+  echo "  control-use-cert: no"
+  echo "auth-zone:"
+  echo "  name: \".\""
+  echo "  zonefile: \"$WORK/dns/root.zone\""
+  echo "  for-downstream: yes"
+  echo "  for-upstream: yes"
+  echo "  fallback-enabled: no"
+} > "$WORK/dns/unbound.conf"
+unbound-checkconf "$WORK/dns/unbound.conf" >/dev/null
+ip netns exec "$NS" unbound -d -c "$WORK/dns/unbound.conf" >>"$WORK/dns/unbound.log" 2>&1 &
+PIDS="$PIDS $!"
+dnsq() {
+  unbound-control -c "$WORK/dns/unbound.conf" stats_noreset 2>/dev/null |
+    sed -n 's/^total\.num\.queries=//p'
+}
+for _ in $(seq 1 100); do [ -n "$(dnsq)" ] && break; sleep 0.1; done
+probe=$("${NSX[@]}" $PY -c 'import sys,dns.resolver; print(dns.resolver.resolve(sys.argv[1],"TXT")[0].to_text())' s00.bench.example 2>&1) ||
+  { log "unbound in the namespace does not answer: $probe"; tail -5 "$WORK/dns/unbound.log" >&2; exit 1; }
+log "unbound up in netns $NS: s00.bench.example TXT $probe"
+
+# --- milters -----------------------------------------------------------------
+PORT_spfdkim=8894; PORT_opendkim=8891; PORT_opendmarc=8893
+MPID=""
+
+conf() { # template -> $WORK/name
+  sed -e "s|@PORT@|$2|g" -e "s|@WORK@|$WORK|g" "$BENCH/$1" > "$WORK/$1"
+}
+wait_listen() { # port
+  for _ in $(seq 1 100); do
+    ip netns exec "$NS" bash -c "exec 3<>/dev/tcp/127.0.0.1/$1" 2>/dev/null && return 0
+    kill -0 "$MPID" 2>/dev/null || return 1
+    sleep 0.1
+  done
+  return 1
+}
+start_milter() { # name
+  local name=$1 port
+  port=$(eval echo "\$PORT_$name")
+  case $name in
+    spfdkim)
+      conf spfdkim-milter.conf "$port"
+      "${NSX[@]}" "$TOP/milter/spfdkim-milter" -f -c "$WORK/spfdkim-milter.conf" -p "inet:$port@127.0.0.1" \
+        >>"$WORK/spfdkim.out" 2>&1 & ;;
+    opendkim)
+      conf opendkim.conf "$port"
+      "${NSX[@]}" /usr/sbin/opendkim -f -x "$WORK/opendkim.conf" >>"$WORK/opendkim.out" 2>&1 & ;;
+    opendmarc)
+      conf opendmarc.conf "$port"
+      "${NSX[@]}" /usr/sbin/opendmarc -f -c "$WORK/opendmarc.conf" >>"$WORK/opendmarc.out" 2>&1 & ;;
+  esac
+  MPID=$!
+  PIDS="$PIDS $MPID"
+  if ! wait_listen "$port"; then
+    log "$name did not start listening on $port:"; tail -5 "$WORK/$name.out" >&2
+    return 1
+  fi
+  SPEC="inet:$port@127.0.0.1"
+}
+stop_milter() {
+  kill "$MPID" 2>/dev/null || true
+  wait "$MPID" 2>/dev/null || true
+  MPID=""
+}
+run_load() { # name conc label-suffix
+  local q0 q1 line rc=0
+  q0=$(dnsq)
+  line=$(ip netns exec "$NS" "$LOAD" -s "$SPEC" -d "$CORPUS" -t "$CORPUS/truth.tsv" -c "$2" \
+           -n "$PASSES" -p "$MPID" -l "$1$3" 2>>"$WORK/load.err") || rc=$?
+  q1=$(dnsq)
+  if [ -z "$line" ]; then log "$1 c=$2$3: load generator failed (rc $rc):"; tail -5 "$WORK/load.err" >&2; return 1; fi
+  echo "$line dns_queries=$((q1 - q0)) milter=$1 pass=${3:-cold}" >> "$RES"
+  echo "$line" | sed 's/^RESULT /  /' | cut -c1-200 >&2
+}
+
+have_milter() {
+  case $1 in
+    spfdkim) [ -x "$TOP/milter/spfdkim-milter" ] ;;
+    opendkim) [ -x /usr/sbin/opendkim ] ;;
+    opendmarc) [ -x /usr/sbin/opendmarc ] ;;
+  esac
+}
+
+for m in $MILTERS; do
+  if ! have_milter "$m"; then log "$m: not built/installed, skipped"; echo "SKIP milter=$m" >> "$RES"; continue; fi
+  for c in $CONCS; do
+    log "$m c=$c"
+    start_milter "$m" || { echo "SKIP milter=$m conc=$c" >> "$RES"; continue; }
+    run_load "$m" "$c" "" || true
+    if [ "$c" = "$(echo "$CONCS" | awk '{print $NF}')" ]; then
+      log "$m c=$c second pass (warm cache)"
+      run_load "$m" "$c" "-warm" || true
+      if [ "$HOLD" -gt 0 ]; then
+        log "$m: hold $HOLD connections"
+        ulimit -n 65536 2>/dev/null || true
+        ip netns exec "$NS" "$LOAD" -s "$SPEC" -H "$HOLD" -p "$MPID" 2>>"$WORK/load.err" |
+          sed "s/^HOLD /HOLD milter=$m /" >> "$RES" || log "$m: hold failed"
+        tail -1 "$RES" >&2
+      fi
+    fi
+    stop_milter
+  done
+done
+
+# --- crypto floor ------------------------------------------------------------
+log "crypto floor (openssl speed)"
+rsa=$(openssl speed -seconds 1 rsa2048 2>/dev/null | awk '$1=="rsa" && $2=="2048" {print $(NF-1), $NF}')
+sha=$(openssl speed -seconds 1 -evp sha256 2>/dev/null | awk '/^sha256|^SHA256|^sha2-256/ {v=$NF} END {sub(/k$/,"",v); print v}')
+echo "FLOOR rsa_sign_per_s=${rsa% *} rsa_verify_per_s=${rsa#* } sha256_kBps_16k=$sha" >> "$RES"
+tail -1 "$RES" >&2
+
+# --- engine micro-benchmarks and the bridge ----------------------------------
+extra() { # title, command...
+  local t=$1; shift
+  log "$t"
+  { echo "EXTRA_BEGIN $t"; timeout 180 "$@" 2>&1 || echo "(exit $?)"; echo "EXTRA_END"; } >> "$RES"
+}
+# The engines' own benchmarks read the test zones: serve them with the test
+# unbound (tests/dns/unbound.sh), started inside the namespace too.
+if [ -x "$BIN/tests/spf_bench" ] || [ -x "$BIN/tests/dkim_bench" ]; then
+  if tdns=$(ip netns exec "$NS" bash "$TOP/tests/dns/unbound.sh" start "$WORK/testdns"); then
+    PIDS="$PIDS $(cat "$WORK/testdns/unbound.pid")"
+    if [ -x "$BIN/tests/spf_bench" ]; then
+      extra "spf_bench (tests/tools/spf_bench.c, 50-domain workload, warm cache)" \
+        ip netns exec "$NS" "$BIN/tests/spf_bench" "$tdns"
+    fi
+    if [ -x "$BIN/tests/dkim_bench" ]; then
+      extra "dkim_bench (tests/tools/dkim_bench.c)" \
+        ip netns exec "$NS" sh -c 'cd "$1" && exec "$2" -r "$3"' sh "$TOP" "$BIN/tests/dkim_bench" "$tdns"
+    fi
+  else
+    log "test unbound did not start: engine benchmarks skipped"
+  fi
+fi
+if [ -f "$BENCH/bridge-overhead.sh" ]; then
+  extra "bridge overhead (bench/bridge-overhead.sh)" bash "$BENCH/bridge-overhead.sh"
+fi
+
+# --- report ------------------------------------------------------------------
+elapsed=$(( $(date +%s) - started ))
+{
+  echo "SYS nproc=$(nproc) cpu=\"$(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -1)\" kernel=$(uname -r)" \
+       "date=$(date -u +%Y-%m-%dT%H:%M:%SZ) commit=$(git -C "$TOP" rev-parse --short HEAD 2>/dev/null || echo -) elapsed_s=$elapsed" \
+       "opendkim=\"$(opendkim -V 2>/dev/null | head -1 | sed 's/.*Filter //')\" opendmarc=\"$(opendmarc -V 2>/dev/null | head -1 | sed 's/.*Filter //')\""
+} >> "$RES"
+$PY "$BENCH/report.py" "$RES" "$CORPUS/truth.tsv" "$OUT"
+log "results written to $OUT (${elapsed}s)"
