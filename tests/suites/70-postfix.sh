@@ -167,5 +167,56 @@ else
   fail "postfix e2e: milter down: mail accepted unchanged (milter_default_action = accept)" "$(grep '^<' "$T_TMP/down.swaks" | tail -2)"
 fi
 
+# --- DKIM signing of locally submitted mail (non_smtpd_milters) -----------
+# A key made by spfdkim-ctl genkey, published by a second test unbound that
+# also serves the zone line genkey printed; mail goes in through Postfix's
+# sendmail(1) -> pickup -> cleanup, which only the snippet's
+# non_smtpd_milters line sends through the milter.
+K=$T_TMP/keys; mkdir -p "$K"
+if "$(bin release spfdkim-ctl)" genkey -d sign.e2e.test -s e2e -D "$K" >"$K/genkey.out" 2>&1 \
+   && grep '^e2e\._domainkey\.sign\.e2e\.test\. ' "$K/genkey.out" > "$K/sign.zone" \
+   && DNS2=$(EXTRA_ZONES=$K/sign.zone bash "$TOP/tests/dns/unbound.sh" start "$T_TMP/dns2"); then
+  track_pid "$(cat "$T_TMP/dns2/unbound.pid")"
+  printf 'k1 sign.e2e.test:e2e:%s/e2e.private\n' "$K" > "$K/KeyTable"
+  printf '*@sign.e2e.test k1\n' > "$K/SigningTable"
+  em_stop
+  TEST_DNS=$DNS2 em_conf "$MCONF" "$MPORT" "KeyTable $K/KeyTable" "SigningTable refile:$K/SigningTable"
+  if em_start "$MCONF" "$MPORT"; then
+    before=$(pf_mail_count "$PF")
+    printf 'From: a@sign.e2e.test\nTo: bob@e2e.test\nSubject: e2e local\n\nhello from the pickup path\n' \
+      | sendmail -C "$PF/etc" -f a@sign.e2e.test bob@e2e.test
+    if pf_wait_mail "$PF" $((before + 1)) 20 && f=$(pf_find_mail "$PF" 'Subject: e2e local') && [ -n "$f" ] \
+       && grep -q '^DKIM-Signature: v=1; a=rsa-sha256; c=relaxed/relaxed; d=sign.e2e.test;' "$f"; then
+      pass "postfix e2e: mail submitted with sendmail(1) is DKIM-signed (non_smtpd_milters): d=sign.e2e.test s=e2e"
+      v=$("$(bin release spfdkim-ctl)" dkim-verify "$f" --resolver "$DNS2" 2>&1)
+      if [ $? -eq 0 ] && grep -q '^dkim=pass header.d=sign.e2e.test header.s=e2e' <<<"$v"; then
+        pass "postfix e2e: the delivered signature verifies with spfdkim-ctl dkim-verify (dkim=pass)"
+      else
+        fail "postfix e2e: the delivered signature verifies with spfdkim-ctl dkim-verify" "$v"
+      fi
+      if $PY - "$f" "$DNS2" <<'PYEOF' >"$T_TMP/dkimpy.log" 2>&1
+import sys, dkim, dns.resolver
+host, port = sys.argv[2].split("@")
+r = dns.resolver.Resolver(configure=False)
+r.nameservers = [host]
+r.port = int(port)
+def txt(name, timeout=5):
+    name = name.decode() if isinstance(name, bytes) else name
+    return b"".join(r.resolve(name, "TXT")[0].strings)
+msg = open(sys.argv[1], "rb").read().replace(b"\r\n", b"\n").replace(b"\n", b"\r\n")
+sys.exit(0 if dkim.verify(msg, dnsfunc=txt) else 1)
+PYEOF
+      then pass "postfix e2e: the delivered signature verifies with dkimpy (independent verifier)"
+      else fail "postfix e2e: the delivered signature verifies with dkimpy" "$(tail -2 "$T_TMP/dkimpy.log")"; fi
+    else
+      fail "postfix e2e: mail submitted with sendmail(1) is DKIM-signed (non_smtpd_milters)" "$(pf_log "$PF" | tail -2)"
+    fi
+  else
+    fail "postfix e2e: milter restarts with KeyTable/SigningTable" "$(tail -3 "$MCONF.stderr")"
+  fi
+else
+  fail "postfix e2e: DKIM key and its test DNS" "$(tail -2 "$K/genkey.out")"
+fi
+
 [ -n "${E2E_KEEP:-}" ] && cp -r "$T_TMP" "$E2E_KEEP"
 exit 0
