@@ -8,7 +8,7 @@
 #include "log.h"
 #include "quote.h"
 
-#define DECISION_LINE_MAX 4000   /* bytes; longer values are cut by quoting caps */
+#define DECISION_LINE_MAX 16384  /* bytes: every value at its own cap, escaped, fits */
 
 int
 decision_format(struct buf *b, const struct decision *d)

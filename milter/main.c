@@ -90,6 +90,12 @@ load_config(const struct opts *o, char *err, size_t errlen)
 		snprintf(err, errlen, "out of memory");
 	if (c == NULL)
 		return NULL;
+	if (o->sock != NULL && strncmp(o->sock, "unix:", 5) != 0 && strncmp(o->sock, "local:", 6) != 0 &&
+	    strncmp(o->sock, "inet:", 5) != 0 && strncmp(o->sock, "inet6:", 6) != 0 && o->sock[0] != '/') {
+		snprintf(err, errlen, "-p \"%.80s\" is not unix:/path, inet:port@host or inet6:port@host", o->sock);
+		config_free(c);
+		return NULL;
+	}
 	if (o->sock != NULL) {
 		free(c->socket);
 		c->socket = strdup(o->sock);

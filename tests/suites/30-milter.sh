@@ -99,13 +99,18 @@ run_variant() {
     pass "milter $variant: -n refuses a bad whitelist line, naming file:line"
   else fail "milter $variant: -n refuses a bad whitelist line, naming file:line" "rc=$rc: $out"; fi
 
-  # The daemon, in make-run mode (-f -d).
-  ASAN_OPTIONS=detect_leaks=1:abort_on_error=0:fast_unwind_on_malloc=0 "$bin" -f -d -c "$dir/m.conf" -P "$dir/pid" \
+  out=$("$bin" -n -p 8894 2>&1); rc=$?
+  if [ $rc -ne 0 ] && grep -qF -- '-p "8894"' <<< "$out"; then pass "milter $variant: -p with a bad socket is refused, naming -p"
+  else fail "milter $variant: -p with a bad socket is refused, naming -p" "rc=$rc: $out"; fi
+
+  # The daemon, in make-run mode (-f -d); -p overrides the config's Socket.
+  write_conf "$dir" 1 ""
+  ASAN_OPTIONS=detect_leaks=1:abort_on_error=0:fast_unwind_on_malloc=0 "$bin" -f -d -c "$dir/m.conf" -P "$dir/pid" -p "inet:$port@127.0.0.1" \
       >"$dir/stdout" 2>"$dir/daemon.log" &
   pid=$!
   track_pid "$pid"
-  if wait_port "$port" 20; then pass "milter $variant: listens on its inet socket (-f -d -c FILE)"
-  else fail "milter $variant: listens on its inet socket (-f -d -c FILE)" "port $port: $(tail -3 "$dir/daemon.log")"; return; fi
+  if wait_port "$port" 20; then pass "milter $variant: listens on the -p inet socket (-f -d -c FILE -p inet:PORT@127.0.0.1)"
+  else fail "milter $variant: listens on the -p inet socket (-f -d -c FILE -p inet:PORT@127.0.0.1)" "port $port: $(tail -3 "$dir/daemon.log")"; return; fi
   if grep -qF "smtpd_milters = inet:127.0.0.1:$port" "$dir/stdout" &&
      grep -qF "milter_default_action = accept" "$dir/stdout" &&
      grep -qF "INPUT_MAIL_FILTER(" "$dir/stdout"; then
