@@ -75,6 +75,20 @@ else
   fail "sendmail e2e: pass sender delivered by the local mailer" "$(grep '^<' "$T_TMP/pass.swaks" | tail -2)"
 fi
 
+# sendmail -bs (SMTP on stdin, e.g. from inetd or a local client) calls the
+# milter with no client address: SPF cannot be evaluated, the milter must
+# cope, and the mail goes through with its DKIM result.
+before=$(sm_mail_count "$SM")
+swaks --pipe "env LD_LIBRARY_PATH=$SM_LIBS unshare --uts sh -c 'hostname mx.e2e.test && exec $SM_BIN -C $SM/sendmail.cf -bs'" \
+      --helo client.e2e.test --from a@pass.e2e.test --to bob@e2e.test --header "Subject: e2e bs" >"$T_TMP/bs.swaks" 2>&1
+if sm_wait_mail "$SM" $((before + 1)) 30 && f=$(grep -l 'Subject: e2e bs' "$SM"/mail/*.eml) && [ -n "$f" ] \
+   && [ "$(headers_top "$f" | grep -c '^Authentication-Results: mx.e2e.test; dkim=none')" = 1 ] \
+   && grep -q '^ts=.* ip=- .*mailfrom=a@pass.e2e.test .*spf=- .*skip=loopback action=accept' "$MCONF.decisions"; then
+  pass "sendmail e2e: sendmail -bs (no client address): delivered with Authentication-Results (dkim=none), decision ip=- spf=- skip=loopback"
+else
+  fail "sendmail e2e: sendmail -bs (no client address): delivered, decision skip=loopback" "$(grep '^<' "$T_TMP/bs.swaks" | tail -2; tail -1 "$MCONF.decisions")"
+fi
+
 # SPFFailAction reject: the configured reply reaches the client through sendmail.
 em_stop
 em_conf "$MCONF" "$MPORT" "SPFFailAction reject"
