@@ -16,7 +16,15 @@
  *
  * Special-use names: with forwarders configured, libunbound's built-in local
  * zones for "test." and "invalid." (RFC 6761) are switched off, so test and
- * site data under those names resolve through the forwarder.
+ * site data under those names resolve through the forwarder. (dns.c does
+ * this for the resolv.conf resolvers too, and also for the RFC 6303/AS112
+ * reverse zones such as 2.0.192.in-addr.arpa: libunbound is always a stub
+ * to the site's resolver here, and that resolver decides.)
+ *
+ * Raw packets: dns_answer.packet is the reply as libunbound got it (also
+ * for NXDOMAIN/NODATA, and copied along for cache hits); NULL for
+ * DNS_R_TIMEOUT and DNS_R_ERROR. Names may hold any octet except NUL
+ * (SPF macros produce spaces and '%'); they are escaped for libunbound.
  */
 #ifndef SPFDKIM_DNS_H
 #define SPFDKIM_DNS_H
