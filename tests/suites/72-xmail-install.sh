@@ -2,8 +2,11 @@
 # 72-xmail-install.sh - contrib/xmail/install.sh on scratch MailRoots:
 # install, reinstall (no duplicate lines), uninstall (original bytes back,
 # compared with cmp), refusals, CRLF files, and the spam-spf-conf.tab it
-# installs (checked with spfdkim-milter -n).
+# installs (checked with spfdkim-milter -n); then the installed line is run
+# the way XMail runs it (execv of its fields, macros expanded) on a spool
+# file XMail really produced, against spfdkim-milter.
 . "$(dirname "$0")/../lib.sh"
+. "$TOP/tests/e2e/milter.sh"
 
 INST=$TOP/contrib/xmail/install.sh
 BR=/opt/xmail-test/bin/xmail-milter-bridge
@@ -102,4 +105,39 @@ T --mailroot "$R" --stage pre-data --bridge "$BR"; rc=$?
 ok "a bad --stage is refused (exit $rc)" [ $rc -ne 0 ]
 T --mailroot "$R" --stage post-data --bridge relative/bridge; rc=$?
 ok "a relative --bridge path is refused (XMail uses execv) (exit $rc)" [ $rc -ne 0 ]
+# --- the installed line works: run it as XMail would ----------------------
+BRIDGE=$(bin release xmail-milter-bridge)
+FIX=$SHARED/testdata/xmail/spool/post-data-plain.spool
+if [ ! -x "$BRIDGE" ] || [ ! -x "$(em_bin)" ] || [ ! -f "$FIX" ]; then
+  fail "xmail install: the installed post-data line runs the bridge" "missing $BRIDGE, $(em_bin) or $FIX"
+  exit 0
+fi
+need_dns || exit 0
+MPORT=$(free_port)
+em_conf "$T_TMP/milter.conf" "$MPORT"
+em_start "$T_TMP/milter.conf" "$MPORT" || { fail "xmail install: milter starts" "$(tail -2 "$T_TMP/milter.conf.stderr")"; exit 0; }
+R=$T_TMP/root7; mkroot "$R"
+T --mailroot "$R" --stage post-data --bridge "$BRIDGE" --milter "inet:$MPORT@127.0.0.1" --no-conf
+SPOOL=$T_TMP/0d36c0d1b7efe4ac46854a59434854d3.xtmp
+cp "$FIX" "$SPOOL"
+# The fields of our line, quotes off, XMail's macros expanded (values from
+# ../shared/testdata/xmail/args/post-data-plain.args).
+args=()
+while IFS= read -r fld; do
+  fld=${fld#\"}; fld=${fld%\"}
+  case "$fld" in
+    @@FILE) fld=$SPOOL ;; @@USERAUTH) fld=- ;; @@REMOTEADDR) fld='[127.0.0.1]:60376' ;;
+    @@LOCALADDR) fld='[127.0.0.1]:2525' ;; @@FROM) fld=sender@sender.test ;;
+    @@CRCPT) fld=alice@example.test ;; @@MSGREF) fld=S3 ;;
+  esac
+  args+=("$fld")
+done < <(grep xmail-milter-bridge "$R/filters.post-data.tab" | tr -d '\r' | tr '\t' '\n')
+"${args[@]}" >"$T_TMP/bridge.out" 2>&1; rc=$?
+if [ $rc -eq 0 ] && [ ! -e "$SPOOL.rej" ] && grep -q '^<<MAIL-DATA>>' "$SPOOL" \
+   && grep -q '^Authentication-Results: mx.e2e.test;' "$SPOOL" && [ "${args[0]}" = "$BRIDGE" ]; then
+  pass "xmail install: the installed post-data line, run as XMail runs it on a real XMail spool file, exits 0 and inserts Authentication-Results: mx.e2e.test"
+else
+  fail "xmail install: the installed post-data line, run as XMail runs it, inserts Authentication-Results" "rc=$rc $(head -c 300 "$T_TMP/bridge.out")"
+fi
+em_stop
 exit 0
