@@ -97,6 +97,10 @@ build_lines() {
     | sed -e "s|\"$DEFAULT_BRIDGE\"|\"$bridge\"|" -e "s|\"$DEFAULT_SOCKET\"|\"$socket\"|" > "$1"
   [ -s "$1" ] || die "no filter lines in '$src'"
   grep -q 'xmail-milter-bridge' "$1" || die "'$src' has no xmail-milter-bridge line"
+  # XMail reads at most 1023 characters of a filter line.
+  local long
+  long=$(awk 'length($0) >= 1024 { print length($0); exit }' "$1")
+  [ -z "$long" ] || die "the filter line would be $long characters; XMail reads only 1023 (shorten --bridge or --milter)"
 }
 
 # has_line FILE LINE: LINE is a whole line of FILE (ignoring its CR/LF).

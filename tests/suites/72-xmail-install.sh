@@ -105,6 +105,11 @@ T --mailroot "$R" --stage pre-data --bridge "$BR"; rc=$?
 ok "a bad --stage is refused (exit $rc)" [ $rc -ne 0 ]
 T --mailroot "$R" --stage post-data --bridge relative/bridge; rc=$?
 ok "a relative --bridge path is refused (XMail uses execv) (exit $rc)" [ $rc -ne 0 ]
+R=$T_TMP/root8; mkroot "$R"
+T --mailroot "$R" --stage post-data --bridge "/$(printf 'd%.0s' $(seq 1 1000))/xmail-milter-bridge"; rc=$?
+ok "a line longer than XMail's 1023 characters is refused (exit $rc), file unchanged (cmp)" \
+   bash -c "[ $rc -ne 0 ] && grep -q 'XMail reads only 1023' '$T_TMP/install.log' && cmp -s '$R/filters.post-data.tab' '$R/orig.post-data'"
+
 # --- the installed line works: run it as XMail would ----------------------
 BRIDGE=$(bin release xmail-milter-bridge)
 FIX=$SHARED/testdata/xmail/spool/post-data-plain.spool
