@@ -16,7 +16,8 @@
 #
 # Environment: BENCH_CONC ("1 4 16"), BENCH_PASSES (1), BENCH_MESSAGES (2000),
 # BENCH_HOLD (500), BENCH_OUT (bench/results.md), BENCH_MILTERS
-# ("spfdkim opendkim opendmarc"), BENCH_KEEP=1 keeps the work directory.
+# ("spfdkim opendkim opendmarc"), BENCH_KEEP=1 keeps the work directory,
+# BENCH_PERF=1 profiles our milter (perf record) during its cold passes.
 set -euo pipefail
 
 TOP=$(cd "$(dirname "$0")/.." && pwd)
@@ -161,11 +162,23 @@ stop_milter() {
   MPID=""
 }
 run_load() { # name conc label-suffix
-  local q0 q1 line rc=0
+  local q0 q1 line rc=0 perfpid=""
+  if [ -n "${BENCH_PERF:-}" ] && [ "$1" = spfdkim ] && [ -z "$3" ] && command -v perf >/dev/null; then
+    perf record -q -g -F 999 -o "$WORK/perf-c$2.data" -p "$MPID" >/dev/null 2>&1 &
+    perfpid=$!
+    sleep 0.3
+  fi
   q0=$(dnsq)
   line=$(ip netns exec "$NS" "$LOAD" -s "$SPEC" -d "$CORPUS" -t "$CORPUS/truth.tsv" -c "$2" \
            -n "$PASSES" -p "$MPID" -l "$1$3" 2>>"$WORK/load.err") || rc=$?
   q1=$(dnsq)
+  if [ -n "$perfpid" ]; then
+    kill -INT "$perfpid" 2>/dev/null || true; wait "$perfpid" 2>/dev/null || true
+    { echo "EXTRA_BEGIN perf: spfdkim-milter at c=$2, hottest symbols (self time)"
+      perf report -i "$WORK/perf-c$2.data" --stdio --no-children --sort dso,symbol 2>/dev/null |
+        grep -E '^ +[0-9]' | head -40
+      echo "EXTRA_END"; } >> "$RES"
+  fi
   if [ -z "$line" ]; then log "$1 c=$2$3: load generator failed (rc $rc):"; tail -5 "$WORK/load.err" >&2; return 1; fi
   echo "$line dns_queries=$((q1 - q0)) milter=$1 pass=${3:-cold}" >> "$RES"
   echo "$line" | sed 's/^RESULT /  /' | cut -c1-200 >&2
