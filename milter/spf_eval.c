@@ -446,9 +446,7 @@ fetch_record(struct eval *e, const char *domain, struct spf_record *rec)
 	}
 	for (size_t i = 0; i < a->count; i++) {
 		const struct dns_rr *rr = &a->rr[i];
-		/* Cheap pre-check on the first string before joining. */
-		if (rr->len < 7 || rr->data[0] < 6 || strncasecmp((const char *)rr->data + 1, "v=spf1", 6) != 0)
-			continue;
+		/* Join first: "v=spf" "1 -all" is a valid record too. */
 		long n = dns_txt_join(rr, e->txtbuf, sizeof(e->txtbuf));
 		if (n < 0 || !spf_record_is_spf(e->txtbuf, (size_t)n))
 			continue;

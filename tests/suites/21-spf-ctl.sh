@@ -30,6 +30,7 @@ for variant in release asan; do
     else fail "$V $name" "got: $(tr '\n' ' ' <<< "$out")"; fi; }
 
   expect "spf: an address in the record's ip4 network passes" pass 192.0.2.5 a@pass.spf.test
+  expect "spf: a record split across strings (\"v=spf\" \"1 ...\") is joined before it is recognised" pass 192.0.2.5 a@split.spf.test
   expect "spf: an IPv6 client in the ip6 network passes" pass 2001:db8:1::5 a@pass.spf.test
   expect "spf: an IPv4-mapped IPv6 client is checked as IPv4" pass ::ffff:192.0.2.5 a@pass.spf.test
   expect "spf: an address outside ~all gets softfail" softfail 198.51.100.9 a@softfail.spf.test
