@@ -205,6 +205,26 @@ def esc(s):
     return "".join(out)
 
 
+def bind_pair():
+    """A UDP and a TCP socket on the same free loopback port (retries when
+    the TCP side of the port the kernel picked for UDP is taken)."""
+    for _ in range(200):
+        u = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+        u.bind(("127.0.0.1", 0))
+        port = u.getsockname()[1]
+        t = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        t.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            t.bind(("127.0.0.1", port))
+        except OSError:
+            u.close()
+            t.close()
+            continue
+        t.listen(16)
+        return u, t, port
+    raise OSError("no free UDP+TCP port pair on 127.0.0.1")
+
+
 def main():
     args = sys.argv[1:]
     if not args or len(args) % 2:
@@ -217,13 +237,7 @@ def main():
         with open(args[i + 1], "w") as man:
             for sn, doc in enumerate(docs):
                 zone = Zone(doc.get("zonedata"))
-                u = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-                u.bind(("127.0.0.1", 0))
-                port = u.getsockname()[1]
-                t = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-                t.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-                t.bind(("127.0.0.1", port))
-                t.listen(16)
+                u, t, port = bind_pair()
                 u.setblocking(False)
                 t.setblocking(False)
                 sel.register(u, selectors.EVENT_READ, ("udp", zone))
