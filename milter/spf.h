@@ -38,6 +38,7 @@ struct spf_request {
 	const char *receiver;   /* our host name for %{r}; NULL: "unknown" */
 };
 
+/* A field left 0 takes its default; lim == NULL means all defaults. */
 struct spf_limits {
 	unsigned dns_terms;     /* DNS-querying terms, whole evaluation: 10 */
 	unsigned void_lookups;  /* 2 */

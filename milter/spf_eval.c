@@ -549,11 +549,16 @@ spf_check_host(struct dns_resolver *dns, const struct spf_request *req,
 		return;
 	}
 	e->dns = dns;
-	if (lim)
-		e->lim = *lim;
-	else
-		spf_limits_default(&e->lim);
-	e->deadline = start + (e->lim.budget_ms ? e->lim.budget_ms : 20000);
+	spf_limits_default(&e->lim);
+	if (lim) {
+		/* A 0 field keeps its default (spf.h). */
+		if (lim->dns_terms) e->lim.dns_terms = lim->dns_terms;
+		if (lim->void_lookups) e->lim.void_lookups = lim->void_lookups;
+		if (lim->mx_names) e->lim.mx_names = lim->mx_names;
+		if (lim->ptr_names) e->lim.ptr_names = lim->ptr_names;
+		if (lim->budget_ms) e->lim.budget_ms = lim->budget_ms;
+	}
+	e->deadline = start + e->lim.budget_ms;
 	strlcpy(e->helo, req->helo ? req->helo : "", sizeof(e->helo));
 	strlcpy(e->receiver, req->receiver ? req->receiver : "", sizeof(e->receiver));
 
