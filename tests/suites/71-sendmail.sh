@@ -100,6 +100,17 @@ else
   fail "sendmail e2e: SPFFailAction reject: swaks sees 550 5.7.23 before DATA" "$(grep -E '^<\*\*|^<-  2' "$T_TMP/reject.swaks" | tail -3)"
 fi
 
+# Milter down: the snippet sets no F= flag, so mail flows on unchanged.
+em_stop
+before=$(sm_mail_count "$SM")
+send down a@fail.e2e.test
+if sm_wait_mail "$SM" $((before + 1)) 30 && f=$(grep -l 'Subject: e2e down' "$SM"/mail/*.eml) && [ -n "$f" ] \
+   && ! grep -q '^Authentication-Results: mx.e2e.test' "$f"; then
+  pass "sendmail e2e: milter down: mail delivered unchanged (no F= flag in the snippet)"
+else
+  fail "sendmail e2e: milter down: mail delivered unchanged (no F= flag in the snippet)" "$(grep '^<' "$T_TMP/down.swaks" | tail -2)"
+fi
+
 sm_stop
 [ -n "${E2E_KEEP:-}" ] && cp -r "$T_TMP" "$E2E_KEEP"
 exit 0
