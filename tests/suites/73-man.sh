@@ -12,10 +12,10 @@ for p in $PAGES; do
   err=$(groff -ww -man -Tutf8 "$f" 2>&1 >/dev/null); rc=$?
   if [ $rc -eq 0 ] && [ -z "$err" ]; then pass "man $p: groff -ww -man -Tutf8 renders with no warning"
   else fail "man $p: groff -ww -man -Tutf8 renders with no warning" "rc=$rc $err"; fi
-  out=$(MANWIDTH=80 man -l "$f" 2>"$T_TMP/man.err"); rc=$?
+  out=$(MANWIDTH=80 man --warnings=all -l "$f" 2>"$T_TMP/man.err"); rc=$?
   name=${p%.*}
   if [ $rc -eq 0 ] && [ ! -s "$T_TMP/man.err" ] && grep -q '^NAME' <<<"$out" && grep -qE "^ *$name[ ,]" <<<"$out"; then
-    pass "man $p: man -l shows NAME $name ($(wc -l <<<"$out") lines)"
+    pass "man $p: man --warnings=all -l shows NAME $name, no warning at 80 columns ($(wc -l <<<"$out") lines)"
   else
     fail "man $p: man -l shows NAME $name" "rc=$rc $(head -c 300 "$T_TMP/man.err")"
   fi
