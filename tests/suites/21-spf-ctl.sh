@@ -56,6 +56,8 @@ for variant in release asan; do
   expect "spf: two SPF records are permerror" permerror 192.0.2.1 a@two.spf.test
   expect "spf: a third void lookup is permerror" permerror 192.0.2.1 a@void.spf.test
   expect "spf: a self-include stops at 10 lookups with permerror" permerror 192.0.2.1 a@selfinc.spf.test
+  expect "spf: the 10-lookup count runs across include: (6 + 5 terms is permerror)" permerror 192.0.2.1 a@chain.spf.test
+  expect "spf: 5 + 5 DNS-querying terms across an include: is within the limit" pass 192.0.2.1 a@chain10.spf.test
   expect "spf: an 11th DNS-querying term is permerror" permerror 192.0.2.1 a@eleven.spf.test
   expect "spf: a CNAME loop at the sender domain is temperror" temperror 192.0.2.1 a@loop1.spf.test
   expect "spf: include: of a CNAME loop is temperror" temperror 192.0.2.1 a@incloop.spf.test
