@@ -38,7 +38,7 @@ DEFAULT_BRIDGE=/usr/local/bin/xmail-milter-bridge
 DEFAULT_SOCKET=inet:8894@127.0.0.1
 
 die() { echo "$prog: $*" >&2; exit 1; }
-usage() { sed -n '4,15p' "$0" | sed 's/^# \{0,1\}//'; exit "${1:-2}"; }
+usage() { sed -n '5,15p' "$0" | sed 's/^# \{0,1\}//'; exit "${1:-2}"; }
 
 mailroot="" stage="" bridge=$DEFAULT_BRIDGE socket=$DEFAULT_SOCKET lines=""
 uninstall=0 conf=1 dry=0
