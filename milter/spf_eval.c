@@ -12,7 +12,17 @@
  * or no records, more than lim->mx_names MX names is a permerror, only the
  * first lim->ptr_names PTR names are used, and the whole check has
  * lim->budget_ms of wall time (a DNS timeout is a temperror). Recursion is
- * also capped at SPF_MAX_DEPTH. exp= is only used from the record whose
+ * also capped at SPF_MAX_DEPTH.
+ *
+ * Input caps: a TXT record is joined into at most SPF_MAX_TXT octets (a
+ * longer one is skipped; the whole RRset is bounded by the 64 KB DNS
+ * message and DNS_MAX_RRS records), the SPF record itself by SPF_MAX_RECORD
+ * octets and SPF_MAX_TERMS terms (spf_record.h), a macro expansion by
+ * SPF_MACRO_MAX_OUT octets before the 253-octet left truncation of 7.3, an
+ * explanation by the 511 octets of spf_response.explanation (longer: the
+ * default text).
+ *
+ * exp= is only used from the record whose
  * mechanisms produced the final fail (not from includes, not from the
  * record that redirected), else the default explanation.
  */
