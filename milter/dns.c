@@ -590,11 +590,11 @@ dns_lookup(struct dns_resolver *r, const char *name, int rrtype, uint64_t deadli
 		return -1;
 	*(struct dns_resolver **)((char *)q + sizeof(*q)) = r;
 	pthread_cond_init(&q->cond, &r->cattr);
-	stat_add(r, &r->stats.upstream);
 	if (present_name(strchr(key, '/') + 1, pname, sizeof(pname)) < 0) {
 		query_free(q);
 		return give(out, DNS_R_ERROR, rrtype);
 	}
+	stat_add(r, &r->stats.upstream);
 	rc = ub_resolve_async(r->ctx, pname, rrtype, 1, q, on_result, &async_id);
 	if (rc != 0) {
 		query_free(q);
