@@ -584,19 +584,35 @@ struct unstuffer {
 	size_t n;
 };
 
+/* Copies runs up to each LF with memcpy; only a '.' right after a line
+ * start is dropped. */
 static int
 unstuff_feed(struct unstuffer *u, const char *p, size_t len,
              int (*cb)(void *, const char *, size_t), void *arg)
 {
-	for (size_t i = 0; i < len; i++) {
-		char ch = p[i];
+	size_t i = 0;
 
-		if (u->bol && ch == '.') {
+	while (i < len) {
+		const char *lf;
+		size_t run, room;
+
+		if (u->bol) {
 			u->bol = 0;
-			continue;
+			if (p[i] == '.') {
+				i++;
+				continue;
+			}
 		}
-		u->bol = ch == '\n';
-		u->out[u->n++] = ch;
+		lf = memchr(p + i, '\n', len - i);
+		run = lf ? (size_t)(lf - (p + i)) + 1 : len - i;
+		room = sizeof(u->out) - u->n;
+		if (run > room)
+			run = room;
+		memcpy(u->out + u->n, p + i, run);
+		u->n += run;
+		i += run;
+		if (u->out[u->n - 1] == '\n')
+			u->bol = 1;
 		if (u->n == sizeof(u->out)) {
 			int r = cb(arg, u->out, u->n);
 			u->n = 0;
