@@ -261,6 +261,16 @@ replay post-data-plain "unix:$USOCK"
 if [ "$RC" = 0 ] && grep -qa '^X-Test-Added' "$F"; then pass "xmail bridge: unix: milter socket works"
 else fail "xmail bridge: unix: milter socket works" "rc=$RC $(tail -1 "$BLOG")"; fi
 
+# inet6 socket (loopback ::1), when the host has IPv6
+if [ -e /proc/net/if_inet6 ]; then
+  p6=$(free_port)
+  "$TM" -p "inet6:$p6@[::1]" -m addheader >"$T_TMP/tm6.log" 2>&1 & track_pid $!
+  for _ in $(seq 50); do (exec 3<>"/dev/tcp/::1/$p6") 2>/dev/null && break; sleep 0.1; done
+  replay post-data-plain "inet6:$p6@::1"
+  if [ "$RC" = 0 ] && grep -qa '^X-Test-Added' "$F"; then pass "xmail bridge: inet6: milter socket works (::1)"
+  else fail "xmail bridge: inet6: milter socket works (::1)" "rc=$RC $(tail -1 "$BLOG")"; fi
+fi
+
 # ---------------------------------------------------------------- faults
 fault() { # LABEL MILTER [extra]
   local label=$1 m=$2; shift 2
