@@ -17,7 +17,7 @@
 # Environment: BENCH_CONC ("1 4 16"), BENCH_PASSES (1), BENCH_MESSAGES (2000),
 # BENCH_HOLD (500), BENCH_OUT (bench/results.md), BENCH_MILTERS
 # ("spfdkim opendkim opendmarc"), BENCH_KEEP=1 keeps the work directory,
-# BENCH_PERF=1 profiles our milter (perf record) during its cold passes.
+# BENCH_PERF=0 skips the profiled extra pass over our milter (perf record).
 set -euo pipefail
 
 TOP=$(cd "$(dirname "$0")/.." && pwd)
@@ -162,26 +162,29 @@ stop_milter() {
   MPID=""
 }
 run_load() { # name conc label-suffix
-  local q0 q1 line rc=0 perfpid=""
-  if [ -n "${BENCH_PERF:-}" ] && [ "$1" = spfdkim ] && [ -z "$3" ] && command -v perf >/dev/null; then
-    perf record -q -g -F 999 -o "$WORK/perf-c$2.data" -p "$MPID" >/dev/null 2>&1 &
-    perfpid=$!
-    sleep 0.3
-  fi
+  local q0 q1 line rc=0
   q0=$(dnsq)
   line=$(ip netns exec "$NS" "$LOAD" -s "$SPEC" -d "$CORPUS" -t "$CORPUS/truth.tsv" -c "$2" \
            -n "$PASSES" -p "$MPID" -l "$1$3" 2>>"$WORK/load.err") || rc=$?
   q1=$(dnsq)
-  if [ -n "$perfpid" ]; then
-    kill -INT "$perfpid" 2>/dev/null || true; wait "$perfpid" 2>/dev/null || true
-    { echo "EXTRA_BEGIN perf: spfdkim-milter at c=$2, hottest symbols (self time)"
-      perf report -i "$WORK/perf-c$2.data" --stdio --no-children --sort dso,symbol 2>/dev/null |
-        grep -E '^ +[0-9]' | head -40
-      echo "EXTRA_END"; } >> "$RES"
-  fi
   if [ -z "$line" ]; then log "$1 c=$2$3: load generator failed (rc $rc):"; tail -5 "$WORK/load.err" >&2; return 1; fi
   echo "$line dns_queries=$((q1 - q0)) milter=$1 pass=${3:-cold}" >> "$RES"
   echo "$line" | sed 's/^RESULT /  /' | cut -c1-200 >&2
+}
+
+# profile CONC: one more (unmeasured) pass over our milter under perf record
+# with DWARF call graphs; the summary goes into the report.
+profile() {
+  log "spfdkim c=$1: profiled pass (perf record)"
+  perf record -q --call-graph dwarf,16384 -F 499 -o "$WORK/perf.data" -p "$MPID" >/dev/null 2>&1 &
+  local perfpid=$!
+  sleep 0.5
+  ip netns exec "$NS" "$LOAD" -s "$SPEC" -d "$CORPUS" -c "$1" -l spfdkim-perf >/dev/null 2>>"$WORK/load.err" || true
+  kill -INT "$perfpid" 2>/dev/null || true
+  wait "$perfpid" 2>/dev/null || true
+  { echo "EXTRA_BEGIN profile: spfdkim-milter at c=$1, warm cache (perf record --call-graph dwarf)"
+    perf script -i "$WORK/perf.data" 2>/dev/null | $PY "$BENCH/perf_summary.py"
+    echo "EXTRA_END"; } >> "$RES"
 }
 
 have_milter() {
@@ -201,6 +204,9 @@ for m in $MILTERS; do
     if [ "$c" = "$(echo "$CONCS" | awk '{print $NF}')" ]; then
       log "$m c=$c second pass (warm cache)"
       run_load "$m" "$c" "-warm" || true
+      if [ "$m" = spfdkim ] && [ "${BENCH_PERF:-1}" != 0 ] && command -v perf >/dev/null; then
+        profile "$c"
+      fi
       if [ "$HOLD" -gt 0 ]; then
         log "$m: hold $HOLD connections"
         ulimit -n 65536 2>/dev/null || true
