@@ -25,7 +25,11 @@ SM_BIN=$SM_ROOT/usr/libexec/sendmail/sendmail
 SM_DEBS="sendmail-bin sendmail-cf m4 libwrap0"
 # libwrap0 is a sendmail-bin dependency that Debian 12 does not otherwise have.
 SM_LIBS="$SM_ROOT/lib/x86_64-linux-gnu:$SM_ROOT/usr/lib/x86_64-linux-gnu"
-sm_run() { LD_LIBRARY_PATH="$SM_LIBS" "$SM_BIN" "$@"; }
+# sm_run ARGS: the unpacked sendmail, under a dotted host name (without one
+# it sleeps 60 s before doing anything).
+sm_run() {
+  LD_LIBRARY_PATH="$SM_LIBS" unshare --uts sh -c 'hostname mx.e2e.test && exec "$0" "$@"' "$SM_BIN" "$@"
+}
 # m4 from PATH if installed, else the unpacked one.
 sm_m4() { if command -v m4 >/dev/null; then m4 "$@"; else "$SM_ROOT/usr/bin/m4" "$@"; fi; }
 
