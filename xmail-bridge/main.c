@@ -27,9 +27,12 @@
  * the message with that reply: XMail has already accepted the recipients,
  * so refusing the message is the only way not to lose the milter's verdict
  * silently (run the bridge at post-rcpt for per-recipient decisions).
- * DISCARD removes every RCPT line; at post-rcpt only the earlier ones can
- * be removed (logged). QUARANTINE: with --spam-folder the message is saved
- * there and discarded; without, it is delivered and the request logged.
+ * DISCARD removes every RCPT line; at post-rcpt, where XMail adds the
+ * current and later recipients after us, it puts SPOOL_DISCARD_LINE after
+ * line 4 instead (XMail then sees no recipient), and later calls for the
+ * message skip the milter. QUARANTINE: with --spam-folder the message is
+ * saved there and discarded; without, it is delivered and the request
+ * logged.
  */
 #include <dirent.h>
 #include <errno.h>
@@ -646,6 +649,13 @@ run_bridge(struct run *r)
 			buf_putc(&r->rcpts, ',');
 		buf_puts(&r->rcpts, o->rcpt);
 	}
+	if (s.discarded) {
+		/* A milter discarded this message at post-rcpt already. */
+		set_detail(r, "message already discarded at post-rcpt: milter not called");
+		r->verdict = "discard";
+		rc = r->exit_code = EXIT_ACCEPT;
+		goto out;
+	}
 	if (o->stage == ST_POST_DATA && !s.has_data) {
 		set_detail(r, "%s: no <<MAIL-DATA>> at post-data", o->file);
 		goto error;
@@ -796,10 +806,12 @@ verdict:
 		rc = finish_reject(r, v == MC_TEMPFAIL, verdict_reply(c, v));
 		goto out;
 	case MC_DISCARD:
-		spool_discard(&s);
+		/* At post-rcpt XMail adds this and later recipients after us: a
+		 * marker line keeps them all from counting. */
 		if (o->stage == ST_POST_RCPT)
-			set_detail(r, "DISCARD at post-rcpt: earlier recipients removed, the current "
-			    "one cannot be (use the post-data stage)");
+			spool_mark_discard(&s);
+		else
+			spool_discard(&s);
 		if (spool_rewrite(o->file, fd, &s, -1, err, sizeof(err)) < 0) {
 			set_detail(r, "%s", err);
 			goto error;

@@ -487,6 +487,12 @@ parse_image(const char *p, size_t len, int eof, struct spool *s, char *err, size
 	s->taillen = pos - tail0;
 	if (s->tail == NULL)
 		goto oom;
+	{
+		size_t ml = strlen(SPOOL_DISCARD_LINE);
+		if (s->taillen >= ml + 1 && memcmp(s->tail, SPOOL_DISCARD_LINE, ml) == 0 &&
+		    (s->tail[ml] == '\r' || s->tail[ml] == '\n'))
+			s->discarded = 1;
+	}
 	if (s->has_data) {
 		int r;
 		s->data_off = (off_t)pos;
@@ -988,6 +994,12 @@ spool_del_rcpt(struct spool *s, const char *addr)
 }
 
 void
+spool_mark_discard(struct spool *s)
+{
+	s->mark_discard = !s->discarded;
+}
+
+void
 spool_discard(struct spool *s)
 {
 	for (size_t i = 0; i < s->nrcpts; i++) {
@@ -1104,6 +1116,8 @@ spool_rewrite(const char *path, int in_fd, const struct spool *s, int replbody_f
 	}
 	w_put(w, s->head, s->headlen);
 	w_put(w, s->mail_raw, s->mail_rawlen);
+	if (s->mark_discard)
+		w_put(w, SPOOL_DISCARD_LINE "\r\n", strlen(SPOOL_DISCARD_LINE) + 2);
 	for (size_t i = 0; i < s->nrcpts; i++)
 		w_put(w, s->rcpts[i].raw, s->rcpts[i].rawlen);
 	w_put(w, s->tail, s->taillen);

@@ -69,6 +69,8 @@ struct spool {
 	                                 <<MAIL-DATA>> line (or to EOF without data) */
 	size_t taillen;
 	int has_data;
+	int discarded;                /* the file carries SPOOL_DISCARD_LINE */
+	int mark_discard;             /* spool_rewrite() adds SPOOL_DISCARD_LINE */
 	/* message (has_data only) */
 	off_t data_off;               /* first byte after the <<MAIL-DATA>> line */
 	struct spool_hdr *hdrs;
@@ -133,6 +135,16 @@ int spool_add_rcpt(struct spool *s, const char *addr);
 int spool_del_rcpt(struct spool *s, const char *addr);
 /* Removes every RCPT line: XMail then drops the message silently. */
 void spool_discard(struct spool *s);
+/*
+ * For post-rcpt, where XMail appends the current and later recipients
+ * after the filter: a line that is not a RCPT line right after line 4.
+ * XMail reads RCPT lines only up to the first other line, so the message
+ * ends with no recipient and is dropped silently (measured on 1.27: 250 to
+ * the client, nothing delivered, nothing left in the spool). The parser
+ * sets s->discarded when it finds the line, so later calls skip the milter.
+ */
+#define SPOOL_DISCARD_LINE "X-Milter-Bridge: discarded"
+void spool_mark_discard(struct spool *s);
 
 /*
  * Writes the edited file as path's sibling temp file, fsyncs and renames

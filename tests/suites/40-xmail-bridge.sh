@@ -202,6 +202,23 @@ if [ "$RC" = 0 ] && nrej && ! grep -q '^RCPT TO:' "$F" && body_same && all_crlf;
   pass "xmail bridge: DISCARD removes every RCPT line (XMail then drops the message), exit 0"
 else fail "xmail bridge: DISCARD removes every RCPT line" "rc=$RC $(grep -c RCPT "$F")"; fi
 
+# DISCARD at post-rcpt: XMail adds this and later RCPTs after the filter, so
+# a marker line after line 4 makes it see none (measured on XMail 1.27);
+# later calls for the message skip the milter.
+start_tm discard-rcpt,reject-eom info@example.test
+replay post-rcpt-second-rcpt "inet:$port@127.0.0.1"
+if [ "$RC" = 0 ] && nrej && [ "$(sed -n 5p "$F" | tr -d '\r')" = "X-Milter-Bridge: discarded" ] &&
+   cmp -s <(sed 5d "$F") "$W/orig"; then
+  pass "xmail bridge: DISCARD at post-rcpt puts the discard line after line 4 (XMail then drops the whole message), exit 0"
+else fail "xmail bridge: DISCARD at post-rcpt" "rc=$RC line5=$(sed -n 5p "$F")"; fi
+cp "$F" "$T_TMP/discarded.spool"
+{ cat "$T_TMP/discarded.spool"; printf 'RCPT TO:<info@example.test> {ra=bob@example.test}\r\n<<MAIL-DATA>>\r\nSubject: x\r\n\r\nbody\r\n'; } > "$T_TMP/discarded-data.spool"
+clear_dump "$port"
+SPOOL_OVERRIDE=$T_TMP/discarded-data.spool replay post-data-plain "inet:$port@127.0.0.1"
+if [ "$RC" = 0 ] && nrej && same && [ ! -s "$(dump_of "$port")/events" ] && grep -q 'already discarded' "$BLOG"; then
+  pass "xmail bridge: a message discarded at post-rcpt is not sent to the milter again (post-data: exit 0, file unchanged)"
+else fail "xmail bridge: a message discarded at post-rcpt is not sent to the milter again" "rc=$RC rej=$(rejline)"; fi
+
 # ---------------------------------------------------------------- modifications
 start_tm addheader,insheader0,insheader2,chgheader,delheader; replay post-data-plain "inet:$port@127.0.0.1"
 hdrs=$(sed -n '/^<<MAIL-DATA>>\r$/,/^\r$/p' "$F" | tr -d '\r')

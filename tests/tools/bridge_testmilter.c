@@ -8,7 +8,8 @@
  * insheader0, insheader2, chgheader, delheader, replbody, addrcpt,
  * addrcpt_par, delrcpt, chgfrom, quarantine, progress, skip (SKIP in body),
  * reject-eom, tempfail-eom, replycode, replycode-multi, discard-eom,
- * reject-rcpt (RCPT -R ADDR), tempfail-rcpt, reject-mail, accept-mail,
+ * reject-rcpt (RCPT -R ADDR), tempfail-rcpt, discard-rcpt, discard-data,
+ * reject-mail, accept-mail,
  * hang-eom, die-body (SIGKILL itself in the body), leadspc, nr (asks for no
  * replies where it can), nohdrs, nobody.
  * Events are one per line: "connect HOST FAMILY ADDR PORT", "macro NAME=VALUE",
@@ -195,6 +196,8 @@ t_envrcpt(SMFICTX *ctx, char **argv)
 			smfi_setreply(ctx, "550", "5.1.1", "No such user here");
 			return SMFIS_REJECT;
 		}
+		if (has("discard-rcpt"))
+			return SMFIS_DISCARD;
 		if (has("tempfail-rcpt")) {
 			smfi_setreply(ctx, "451", "4.7.1", "Greylisted, try later");
 			return SMFIS_TEMPFAIL;
@@ -208,7 +211,7 @@ t_data(SMFICTX *ctx)
 {
 	(void)ctx;
 	evf("data", NULL, NULL);
-	return SMFIS_CONTINUE;
+	return has("discard-data") ? SMFIS_DISCARD : SMFIS_CONTINUE;
 }
 
 static sfsistat

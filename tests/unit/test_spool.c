@@ -253,6 +253,23 @@ envelope_edits(void **state)
 }
 
 static void
+discard_marker_round_trip(void **state)
+{
+	const char f[] = "h;[1.2.3.4]:5;d;[5.6.7.8]:25;date;logo\r\nd\r\nS9\r\nMAIL FROM:<a@b.test>\r\n"
+	                 SPOOL_DISCARD_LINE "\r\nRCPT TO:<x@y.test>\r\n";
+	struct spool s;
+	char err[256];
+
+	(void)state;
+	assert_int_equal(spool_parse_mem(f, sizeof(f) - 1, &s, err, sizeof(err)), 0);
+	assert_true(s.discarded);
+	assert_int_equal(s.nrcpts, 0); /* as XMail reads it */
+	spool_mark_discard(&s);
+	assert_false(s.mark_discard); /* never twice */
+	spool_free(&s);
+}
+
+static void
 rewrite_is_exact_and_atomic(void **state)
 {
 	char dir[] = "/tmp/test_spool.XXXXXX", path[256], err[256], *out;
@@ -321,6 +338,7 @@ main(void)
 		cmocka_unit_test(unstuff_and_stuff_round_trip),
 		cmocka_unit_test(header_edits_follow_postfix),
 		cmocka_unit_test(envelope_edits),
+		cmocka_unit_test(discard_marker_round_trip),
 		cmocka_unit_test(rewrite_is_exact_and_atomic),
 		cmocka_unit_test(caps_are_enforced),
 	};
