@@ -394,25 +394,6 @@ cb_envfrom(SMFICTX *ctx, char **argv)
 	t->authed = v != NULL && v[0] != '\0';
 	t->skip = t->authed && c->skip_auth ? SKIP_AUTH : s->conn_skip;
 
-	/* DKIM: sign for our own users and hosts, verify everything else. */
-	if (s->rt->dkim != NULL) {
-		enum dkim_mode mode = DKIM_MODE_VERIFY;
-		int use = c->dkim_verify;
-		char err[256];
-
-		if (s->rt->can_sign && (t->authed || s->internal)) {
-			mode = DKIM_MODE_SIGN;
-			use = 1;
-		}
-		if (use) {
-			t->dkim_mode = mode;
-			t->dkim = dkim_msg_new(s->rt->dkim, mode, t->qid[0] ? t->qid : NULL, err, sizeof(err));
-			if (t->dkim == NULL)
-				log_warn("%s: DKIM %s unavailable: %s", t->qid[0] ? t->qid : "-",
-				    mode == DKIM_MODE_SIGN ? "signing" : "verification", err);
-		}
-	}
-
 	if (t->skip == SKIP_NONE) {
 		if (c->identity == ID_MAILFROM) {
 			if (t->mailfrom[0] == '\0')
@@ -446,6 +427,25 @@ cb_envfrom(SMFICTX *ctx, char **argv)
 		mlfi_spam_log(s, "reject", r.plain, NULL, NULL);
 		t->active = 0;
 		return mlfi_reply(ctx, &r);
+	}
+
+	/* DKIM: sign for our own users and hosts, verify everything else. */
+	if (s->rt->dkim != NULL) {
+		enum dkim_mode mode = DKIM_MODE_VERIFY;
+		int use = c->dkim_verify;
+		char err[256];
+
+		if (s->rt->can_sign && (t->authed || s->internal)) {
+			mode = DKIM_MODE_SIGN;
+			use = 1;
+		}
+		if (use) {
+			t->dkim_mode = mode;
+			t->dkim = dkim_msg_new(s->rt->dkim, mode, t->qid[0] ? t->qid : NULL, err, sizeof(err));
+			if (t->dkim == NULL)
+				log_warn("%s: DKIM %s unavailable: %s", t->qid[0] ? t->qid : "-",
+				    mode == DKIM_MODE_SIGN ? "signing" : "verification", err);
+		}
 	}
 
 	/* Spool only when this message may be saved. */
