@@ -129,6 +129,29 @@ run_variant() {
     run_script "$variant" "$dir" "$port" "$pid" "$script"
   done
 
+  # Reload under load: parallel sessions while the config flips by SIGHUP;
+  # every message still gets exactly one decision, and nothing crashes.
+  write_conf "$dir" "$port" ""
+  reload "$dir" "$pid"
+  local before jobs="" k tagged
+  for k in 1 2 3 4; do
+    (cd "$dir" && timeout 300 miltertest -D sock="inet:$port@127.0.0.1" -D libdir="$MT_DIR" \
+       -D declog="$dir/decisions.log" -D errlog="$dir/daemon.log" -D count=25 -D tag="LOAD$k" \
+       -s "$MT_DIR/stress/parallel.lua" >"$dir/load$k.out" 2>&1) &
+    jobs="$jobs $!"
+  done
+  for k in 1 2 3 4 5 6 7 8; do
+    if [ $((k % 2)) -eq 0 ]; then write_conf "$dir" "$port" ""; else write_conf "$dir" "$port" "$MT_DIR/reload-kept.lua"; fi
+    kill -HUP "$pid"; sleep 0.2
+  done
+  rc=0
+  for k in $jobs; do wait "$k" || rc=1; done
+  tagged=$(grep -c ' qid=LOAD[0-9]-[0-9]* ' "$dir/decisions.log")
+  if [ $rc -eq 0 ] && [ "$tagged" -eq 100 ] && kill -0 "$pid" 2>/dev/null; then
+    pass "milter $variant: 4 parallel clients x 25 messages during 8 SIGHUP reloads: 100 decision lines, no crash"
+  else fail "milter $variant: 4 parallel clients x 25 messages during 8 SIGHUP reloads: 100 decision lines, no crash" \
+    "rc=$rc decisions=$tagged: $(cat "$dir"/load*.out | grep -v '^ok' | head -3 | tr '\n' ' ')"; fi
+
   # A bad config on SIGHUP is refused; the old one stays in force.
   write_conf "$dir" "$port" "$MT_DIR/reload-kept.lua"
   reload "$dir" "$pid"
