@@ -112,6 +112,8 @@ def main():
     w("| milter | c | pass | msgs/s | p50 ms | p99 ms | CPU-ms/msg | peak RSS MiB | DNS q/msg | replies/msg "
       "| dkim pass/fail/none | spf pass/fail/softfail | dmarc pass/fail/none | vs truth | errors |")
     w("|---|---|---|---:|---:|---:|---:|---:|---:|---:|---|---|---|---|---:|")
+    order = {"spfdkim": 0, "opendkim": 1, "opendmarc": 2}
+    results.sort(key=lambda r: (order.get(r.get("milter"), 9), int(r.get("conc", 0)), r.get("pass") == "-warm"))
     for r in results:
         m = r.get("milter", "?")
         msgs = max(num(r, "msgs"), 1)
@@ -128,15 +130,15 @@ def main():
             num(r, "hwm_kb") / 1024, num(r, "dns_queries") / msgs, num(r, "rtt_per_msg"),
             counts(r, "dkim", ["pass", "fail", "none"]), counts(r, "spf", ["pass", "fail", "softfail"]),
             counts(r, "dmarc", ["pass", "fail", "none"]), vt, r.get("errors", "?")))
+    for s in skips:
+        w("| %s | %s | - | skipped (not built or did not start) |||||||||||| |" % (
+            NAMES.get(s.get("milter"), s.get("milter")), s.get("conc", "all")))
     dm = [r for r in results if r.get("milter") == "opendmarc"]
     if dm and int(dm[0].get("spf_softfail", 0)) == 0 and truth["spf"].get("softfail", 0) and \
             int(dm[0].get("spf_fail", 0)) == truth["spf"].get("fail", 0) + truth["spf"].get("softfail", 0):
         w("")
         w("OpenDMARC's own SPF check reports the corpus's %d softfail messages as spf=fail; "
           "otherwise its SPF verdicts agree with the truth." % truth["spf"]["softfail"])
-    for s in skips:
-        w("| %s | %s | - | skipped (not built or did not start) |||||||||||| |" % (
-            NAMES.get(s.get("milter"), s.get("milter")), s.get("conc", "all")))
     w("")
 
     def row(m, c, p="cold"):
