@@ -1079,10 +1079,10 @@ int
 spool_rewrite(const char *path, int in_fd, const struct spool *s, int replbody_fd, char *err,
               size_t errlen)
 {
-	char tmp[4096];
+	char tmp[4096], dir[4096];
 	struct stat st;
 	struct wout *w;
-	int fd, saved;
+	int fd, saved, anon = 1;
 
 	if (fstat(in_fd, &st) < 0) {
 		snprintf(err, errlen, "%s: fstat: %s", path, strerror(errno));
@@ -1092,7 +1092,18 @@ spool_rewrite(const char *path, int in_fd, const struct spool *s, int replbody_f
 		snprintf(err, errlen, "%s: path too long", path);
 		return -1;
 	}
-	fd = mkostemp(tmp, O_CLOEXEC);
+	/*
+	 * Write into an unnamed file in the same directory and give it a name
+	 * only once it is complete and synced: if we are killed meanwhile
+	 * (XMail never kills a filter, but our own deadline alarm may),
+	 * nothing is left behind. Without O_TMPFILE, a named temp file.
+	 */
+	strlcpy(dir, path, sizeof(dir));
+	fd = open(dirname(dir), O_TMPFILE | O_WRONLY | O_CLOEXEC, 0600);
+	if (fd < 0) {
+		anon = 0;
+		fd = mkostemp(tmp, O_CLOEXEC);
+	}
 	if (fd < 0) {
 		snprintf(err, errlen, "%s: cannot create temp file: %s", path, strerror(errno));
 		return -1;
@@ -1157,6 +1168,28 @@ spool_rewrite(const char *path, int in_fd, const struct spool *s, int replbody_f
 		snprintf(err, errlen, "%s: fsync: %s", tmp, strerror(errno));
 		goto fail_free;
 	}
+	if (anon) {
+		char proc[64];
+		int made = 0;
+
+		snprintf(proc, sizeof(proc), "/proc/self/fd/%d", fd);
+		for (int tries = 0; tries < 16 && !made; tries++) {
+			/* mkstemp-style name, then link the finished file to it */
+			if (snprintf(tmp, sizeof(tmp), "%s.bridge.%ld.%d", path, (long)getpid(),
+			        tries) >= (int)sizeof(tmp))
+				break;
+			if (linkat(AT_FDCWD, proc, AT_FDCWD, tmp, AT_SYMLINK_FOLLOW) == 0)
+				made = 1;
+			else if (errno != EEXIST)
+				break;
+		}
+		if (!made) {
+			snprintf(err, errlen, "%s: cannot name the temp file: %s", path, strerror(errno));
+			close(fd);
+			free(w);
+			return -1;
+		}
+	}
 	if (close(fd) < 0) {
 		fd = -1;
 		snprintf(err, errlen, "%s: close: %s", tmp, strerror(errno));
@@ -1170,7 +1203,6 @@ spool_rewrite(const char *path, int in_fd, const struct spool *s, int replbody_f
 	free(w);
 	/* Make the rename durable; XMail reopens by path right after us. */
 	{
-		char dir[4096];
 		strlcpy(dir, path, sizeof(dir));
 		int dfd = open(dirname(dir), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 		if (dfd >= 0) {
@@ -1185,7 +1217,9 @@ fail_close:
 	saved = errno;
 	if (fd >= 0)
 		close(fd);
-	unlink(tmp);
+	/* A named temp file exists unless the unnamed one was never linked. */
+	if (!anon || fd < 0)
+		unlink(tmp);
 	errno = saved;
 	return -1;
 }
