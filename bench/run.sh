@@ -17,7 +17,8 @@
 # Environment: BENCH_CONC ("1 4 16"), BENCH_PASSES (1), BENCH_MESSAGES (2000),
 # BENCH_HOLD (500), BENCH_OUT (bench/results.md), BENCH_MILTERS
 # ("spfdkim opendkim opendmarc"), BENCH_KEEP=1 keeps the work directory,
-# BENCH_PERF=0 skips the profiled extra pass over our milter (perf record).
+# BENCH_PERF=0 skips the profiled extra pass over our milter (perf record),
+# BENCH_SPFDKIM_EXTRA="Key value" adds config lines for our milter (experiments).
 set -euo pipefail
 
 TOP=$(cd "$(dirname "$0")/.." && pwd)
@@ -139,6 +140,7 @@ start_milter() { # name
   case $name in
     spfdkim)
       conf spfdkim-milter.conf "$port"
+      [ -n "${BENCH_SPFDKIM_EXTRA:-}" ] && printf '%s\n' "$BENCH_SPFDKIM_EXTRA" >> "$WORK/spfdkim-milter.conf"
       "${NSX[@]}" "$TOP/milter/spfdkim-milter" -f -c "$WORK/spfdkim-milter.conf" -p "inet:$port@127.0.0.1" \
         >>"$WORK/spfdkim.out" 2>&1 & ;;
     opendkim)
@@ -161,14 +163,14 @@ stop_milter() {
   wait "$MPID" 2>/dev/null || true
   MPID=""
 }
-run_load() { # name conc label-suffix
-  local q0 q1 line rc=0
+run_load() { # name conc label-suffix [row-name]
+  local q0 q1 line rc=0 row=${4:-$1}
   q0=$(dnsq)
   line=$(ip netns exec "$NS" "$LOAD" -s "$SPEC" -d "$CORPUS" -t "$CORPUS/truth.tsv" -c "$2" \
-           -n "$PASSES" -p "$MPID" -l "$1$3" 2>>"$WORK/load.err") || rc=$?
+           -n "$PASSES" -p "$MPID" -l "$row$3" 2>>"$WORK/load.err") || rc=$?
   q1=$(dnsq)
   if [ -z "$line" ]; then log "$1 c=$2$3: load generator failed (rc $rc):"; tail -5 "$WORK/load.err" >&2; return 1; fi
-  echo "$line dns_queries=$((q1 - q0)) milter=$1 pass=${3:-cold}" >> "$RES"
+  echo "$line dns_queries=$((q1 - q0)) milter=$row pass=${3:-cold}" >> "$RES"
   echo "$line" | sed 's/^RESULT /  /' | cut -c1-200 >&2
 }
 
@@ -225,6 +227,16 @@ for c in $CONCS; do
     stop_milter
   done
 done
+
+# Decomposition: our milter with DKIM verification off, at the top concurrency.
+if [[ " $ACTIVE " == *" spfdkim "* ]]; then
+  log "spfdkim c=$CMAX with DKIMVerify no (SPF only, for the decomposition)"
+  if BENCH_SPFDKIM_EXTRA="${BENCH_SPFDKIM_EXTRA:-}${BENCH_SPFDKIM_EXTRA:+
+}DKIMVerify no" start_milter spfdkim; then
+    run_load spfdkim "$CMAX" "" spfdkim-spf || true
+    stop_milter
+  fi
+fi
 
 # --- crypto floor ------------------------------------------------------------
 log "crypto floor (openssl speed)"
