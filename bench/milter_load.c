@@ -678,5 +678,7 @@ int main(int argc, char **argv)
 	fprintf(stderr, "%s c=%u: %zu msgs in %.2f s = %.0f msgs/s, p50 %.2f ms, p99 %.2f ms, %.3f CPU-ms/msg, "
 	        "VmHWM %ld kB, %u errors\n", label, conc, nok, secs, (double)nok / secs, p50, p99, cpum, hwm,
 	        atomic_load(&nerrors));
+	free(lat);
+	free(w);
 	return atomic_load(&nerrors) ? 1 : 0;
 }

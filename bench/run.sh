@@ -62,7 +62,7 @@ log "corpus (deterministic; reused when current)"
 $PY "$BENCH/gen_corpus.py" "$CORPUS" >&2
 
 # --- namespace and DNS -------------------------------------------------------
-ip netns add "$NS"
+ip netns add "$NS" || { log "cannot create network namespace $NS (needs root with CAP_SYS_ADMIN)"; exit 1; }
 ip netns exec "$NS" ip link set lo up
 echo "nameserver 127.0.0.1" > "$WORK/resolv.conf"
 
