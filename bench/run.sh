@@ -268,6 +268,9 @@ if [ -x "$BIN/tests/spf_bench" ] || [ -x "$BIN/tests/dkim_bench" ]; then
     log "test unbound did not start: engine benchmarks skipped"
   fi
 fi
+if [ -x "$BIN/bench/canon_bench" ]; then
+  extra "DKIM body hashing over the corpus (bench/canon_bench.c)" "$BIN/bench/canon_bench" "$CORPUS"/msg/*.eml
+fi
 if [ -f "$BENCH/bridge-overhead.sh" ]; then
   extra "bridge overhead (bench/bridge-overhead.sh)" bash "$BENCH/bridge-overhead.sh"
 fi
