@@ -170,7 +170,7 @@ run_load() { # name conc label-suffix [row-name]
            -n "$PASSES" -p "$MPID" -l "$row$3" 2>>"$WORK/load.err") || rc=$?
   q1=$(dnsq)
   if [ -z "$line" ]; then log "$1 c=$2$3: load generator failed (rc $rc):"; tail -5 "$WORK/load.err" >&2; return 1; fi
-  echo "$line dns_queries=$((q1 - q0)) milter=$row pass=${3:-cold}" >> "$RES"
+  echo "$line dns_queries=$(( ${q1:-0} - ${q0:-0} )) milter=$row pass=${3:-cold}" >> "$RES"
   echo "$line" | sed 's/^RESULT /  /' | cut -c1-200 >&2
 }
 
