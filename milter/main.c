@@ -133,8 +133,15 @@ print_mta_lines(const char *sock)
 
 	if (strncmp(sock, "inet:", 5) == 0 && (p = strchr(sock, '@')) != NULL)
 		snprintf(pf, sizeof(pf), "inet:%s:%.*s", p + 1, (int)(p - sock - 5), sock + 5);
-	else if (strncmp(sock, "inet6:", 6) == 0 && (p = strchr(sock, '@')) != NULL)
-		snprintf(pf, sizeof(pf), "inet:[%s]:%.*s", p + 1, (int)(p - sock - 6), sock + 6);
+	else if (strncmp(sock, "inet6:", 6) == 0 && (p = strchr(sock, '@')) != NULL) {
+		const char *h = p + 1;
+		size_t hl = strlen(h);
+		if (hl >= 2 && h[0] == '[' && h[hl - 1] == ']') {
+			h++;
+			hl -= 2;
+		}
+		snprintf(pf, sizeof(pf), "inet:[%.*s]:%.*s", (int)hl, h, (int)(p - sock - 6), sock + 6);
+	}
 	else if (strncmp(sock, "inet:", 5) == 0)
 		snprintf(pf, sizeof(pf), "inet:127.0.0.1:%s", sock + 5);
 	else if (strncmp(sock, "local:", 6) == 0)
