@@ -16,13 +16,16 @@
 #include <fcntl.h>
 #include <grp.h>
 #include <libmilter/mfapi.h>
+#include <netdb.h>
 #include <pthread.h>
 #include <pwd.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/un.h>
 #include <unistd.h>
 
 #include "config.h"
@@ -32,6 +35,7 @@
 extern struct smfiDesc mlfi_desc;
 
 static int sig_pipe[2] = { -1, -1 };
+static int milter_done;   /* set (atomically) when smfi_main has returned */
 
 static void
 on_signal(int sig)
@@ -52,6 +56,7 @@ milter_thread(void *arg)
 	char c = 'X';
 
 	*rc = smfi_main();
+	__atomic_store_n(&milter_done, 1, __ATOMIC_RELEASE);
 	if (write(sig_pipe[1], &c, 1) < 0) {
 		/* nothing else to do */
 	}
@@ -171,6 +176,72 @@ unix_path(const char *sock)
 		return sock + 6;
 	if (sock[0] == '/')
 		return sock;
+	return NULL;
+}
+
+/*
+ * libmilter's listener notices smfi_stop() only when its select() times out
+ * (every 5 s) or a connection arrives; one empty connection to our own
+ * socket makes SIGTERM take effect at once. Best effort: on any failure the
+ * listener still stops within 5 s.
+ */
+static void
+wake_listener(const char *sock)
+{
+	const char *path = unix_path(sock);
+	int fd = -1;
+
+	if (path != NULL) {
+		struct sockaddr_un sun = { .sun_family = AF_UNIX };
+		if (strlcpy(sun.sun_path, path, sizeof(sun.sun_path)) >= sizeof(sun.sun_path))
+			return;
+		if ((fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0)) >= 0)
+			(void)connect(fd, (struct sockaddr *)&sun, sizeof(sun));
+	} else {
+		int v6 = strncmp(sock, "inet6:", 6) == 0;
+		const char *p = sock + (v6 ? 6 : 5), *at = strchr(p, '@');
+		char port[16], host[256];
+		struct addrinfo hints = { .ai_family = v6 ? AF_INET6 : AF_INET, .ai_socktype = SOCK_STREAM }, *ai;
+		size_t hl;
+
+		if (strncmp(sock, "inet", 4) != 0)
+			return;
+		snprintf(port, sizeof(port), "%.*s", (int)(at ? (size_t)(at - p) : strlen(p)) > 15 ? 15 :
+		    (int)(at ? (size_t)(at - p) : strlen(p)), p);
+		strlcpy(host, at ? at + 1 : "", sizeof(host));
+		hl = strlen(host);
+		if (hl >= 2 && host[0] == '[' && host[hl - 1] == ']') {
+			memmove(host, host + 1, hl - 2);
+			host[hl - 2] = '\0';
+		}
+		if (host[0] == '\0' || strcmp(host, "0.0.0.0") == 0 || strcmp(host, "INADDR_ANY") == 0 ||
+		    strcmp(host, "::") == 0)
+			strlcpy(host, v6 ? "::1" : "127.0.0.1", sizeof(host));
+		if (getaddrinfo(host, port, &hints, &ai) != 0)
+			return;
+		if ((fd = socket(ai->ai_family, SOCK_STREAM | SOCK_CLOEXEC, 0)) >= 0)
+			(void)connect(fd, ai->ai_addr, ai->ai_addrlen);
+		freeaddrinfo(ai);
+	}
+	if (fd >= 0)
+		close(fd);
+}
+
+/*
+ * smfi_stop() itself waits for the listener's lock, which the listener holds
+ * while it sleeps in select(); so the poking must come from another thread,
+ * and be repeated until libmilter has returned.
+ */
+static void *
+waker_thread(void *arg)
+{
+	char *sock = arg;
+
+	for (int i = 0; i < 100 && !__atomic_load_n(&milter_done, __ATOMIC_ACQUIRE); i++) {
+		wake_listener(sock);
+		usleep(50 * 1000);
+	}
+	free(sock);
 	return NULL;
 }
 
@@ -361,6 +432,15 @@ main(int argc, char **argv)
 		else if ((sig == SIGTERM || sig == SIGINT) && !stopping) {
 			log_info("stopping on signal %d", sig);
 			stopping = 1;
+			if ((rt = runtime_acquire()) != NULL) {
+				pthread_t wt;
+				char *sock = strdup(rt->cfg->socket);
+				runtime_release(rt);
+				if (sock != NULL && pthread_create(&wt, NULL, waker_thread, sock) == 0)
+					pthread_detach(wt);
+				else
+					free(sock);
+			}
 			smfi_stop();
 		}
 	}
