@@ -159,10 +159,11 @@ print_mta_lines(const char *sock)
 	    "    non_smtpd_milters = $smtpd_milters\n"
 	    "    milter_default_action = accept\n"
 	    "    milter_protocol = 6\n"
-	    "    milter_mail_macros = i {auth_authen} {auth_type}\n\n"
-	    "Sendmail (sendmail.mc):\n"
-	    "    INPUT_MAIL_FILTER(`spfdkim-milter', `S=%s, F=T, T=C:30s;S:30s;R:30s;E:2m')\n"
-	    "    define(`confMILTER_MACROS_ENVFROM', confMILTER_MACROS_ENVFROM`, {auth_authen}')\n\n",
+	    "    milter_connect_timeout = 10s\n"
+	    "    milter_command_timeout = 50s\n"
+	    "    milter_content_timeout = 120s\n\n"
+	    "Sendmail (sendmail.mc; no F= flag: mail is accepted when the milter is down):\n"
+	    "    INPUT_MAIL_FILTER(`spfdkim-milter', `S=%s, T=C:10s;S:10s;R:50s;E:2m')\n\n",
 	    sock, pf, sock);
 	fflush(stdout);
 }
