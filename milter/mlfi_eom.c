@@ -169,7 +169,9 @@ mlfi_eom(SMFICTX *ctx)
 	c = s->rt->cfg;
 	if ((v = smfi_getsymval(ctx, "i")) != NULL && t->qid[0] == '\0')
 		strlcpy(t->qid, v, sizeof(t->qid));
-	memset(&rep, 0, sizeof(rep));
+	/* rep (26 KB) is filled by dkim_msg_eom() and read only when have_rep. */
+	rep.nsigs = 0;
+	rep.nadd = 0;
 	buf_init(&block, 4 * HDR_MAX);
 
 	/* DKIM */
