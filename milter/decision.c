@@ -6,7 +6,7 @@
 
 #include "decision.h"
 #include "log.h"
-#include "quote.h"
+#include "kvline.h"
 
 #define DECISION_LINE_MAX 16384  /* bytes: every value at its own cap, escaped, fits */
 
@@ -20,22 +20,22 @@ decision_format(struct buf *b, const struct decision *d)
 	strftime(ts, sizeof(ts), "%Y-%m-%dT%H:%M:%SZ", &tm);
 	snprintf(ms, sizeof(ms), "%lu", d->elapsed_ms);
 	buf_puts(b, "decision");
-	quote_kv(b, "ts", ts);
-	quote_kv(b, "qid", d->qid);
-	quote_kv(b, "ip", d->ip);
-	quote_kv(b, "helo", d->helo);
-	quote_kv(b, "mailfrom", d->mailfrom);
-	quote_kv(b, "identity", d->identity);
-	quote_kv(b, "domain", d->domain);
-	quote_kv(b, "spf", d->spf);
-	quote_kv(b, "helo_spf", d->helo_spf);
-	quote_kv(b, "dkim", d->dkim);
-	quote_kv(b, "dkim_d", d->dkim_d);
-	quote_kv(b, "skip", d->skip);
-	quote_kv(b, "action", d->action);
-	quote_kv(b, "reason", d->reason);
-	quote_kv(b, "reply", d->reply);
-	quote_kv(b, "elapsed_ms", ms);
+	kv_put(b, "ts", ts);
+	kv_put(b, "qid", d->qid);
+	kv_put(b, "ip", d->ip);
+	kv_put(b, "helo", d->helo);
+	kv_put(b, "mailfrom", d->mailfrom);
+	kv_put(b, "identity", d->identity);
+	kv_put(b, "domain", d->domain);
+	kv_put(b, "spf", d->spf);
+	kv_put(b, "helo_spf", d->helo_spf);
+	kv_put(b, "dkim", d->dkim);
+	kv_put(b, "dkim_d", d->dkim_d);
+	kv_put(b, "skip", d->skip);
+	kv_put(b, "action", d->action);
+	kv_put(b, "reason", d->reason);
+	kv_put(b, "reply", d->reply);
+	kv_put(b, "elapsed_ms", ms);
 	return b->failed ? -1 : 0;
 }
 

@@ -6,7 +6,7 @@
  *            spf=... helo_spf=... dkim=... dkim_d=... skip=... action=...
  *            reason=... reply=... elapsed_ms=...
  *
- * Every key is always present ("-" when empty); values are quoted by quote.h.
+ * Every key is always present ("-" when empty); values are quoted by kvline.h.
  */
 #ifndef SPFDKIM_DECISION_H
 #define SPFDKIM_DECISION_H

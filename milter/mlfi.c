@@ -27,7 +27,6 @@
 #include "mlfi.h"
 #include "netlist.h"
 #include "policy.h"
-#include "quote.h"
 
 #define SESSION(ctx) ((struct session *)smfi_getpriv(ctx))
 

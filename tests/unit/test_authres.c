@@ -11,7 +11,7 @@
 
 #include "authres.h"
 #include "decision.h"
-#include "quote.h"
+#include "kvline.h"
 
 static void
 ar_spf_mailfrom_and_dkim_parts(void **st)
@@ -137,13 +137,13 @@ quoting_rules(void **st)
 	struct buf b;
 	(void)st;
 	buf_init(&b, 0);
-	quote_value(&b, "plain.value@x");
+	kv_quote(&b, "plain.value@x");
 	buf_putc(&b, '|');
-	quote_value(&b, "");
+	kv_quote(&b, "");
 	buf_putc(&b, '|');
-	quote_value(&b, NULL);
+	kv_quote(&b, NULL);
 	buf_putc(&b, '|');
-	quote_value(&b, "a b\"c\\d\x01\xe9");
+	kv_quote(&b, "a b\"c\\d\x01\xe9");
 	assert_string_equal(buf_cstr(&b), "plain.value@x|-|-|\"a b\\\"c\\\\d\\x01\\xE9\"");
 	buf_free(&b);
 }

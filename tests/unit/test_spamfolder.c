@@ -22,7 +22,6 @@
 #include "buf.h"
 #include "kvline.h"
 #include "log.h"
-#include "quote.h"
 #include "spamfolder.h"
 
 static const char MSG[] =
@@ -463,7 +462,7 @@ t_envelope_headers(void **state)
 	buf_free(&b);
 }
 
-/* Quoting and parsing agree, also with the milter's decision-line quoting. */
+/* Quoting and parsing agree. */
 static void
 t_kv_roundtrip(void **state)
 {
@@ -471,23 +470,17 @@ t_kv_roundtrip(void **state)
 	                                    "550 5.7.23 \"x\"", "=", "a=b", "" };
 	struct kvline *kv = malloc(sizeof(*kv));
 	char err[256];
-	struct buf a, q;
+	struct buf a;
 
 	(void)state;
 	for (size_t i = 0; i < sizeof(vals) / sizeof(vals[0]); i++) {
 		buf_init(&a, 4096);
-		buf_init(&q, 4096);
 		assert_int_equal(kv_put(&a, "k", vals[i]), 0);
 		assert_int_equal(kv_put(&a, "z", "end"), 0);
-		assert_int_equal(quote_kv(&q, "k", vals[i]), 0);
-		assert_int_equal(quote_kv(&q, "z", "end"), 0);
-		/* the milter's writer and ours produce the same bytes */
-		assert_string_equal(buf_cstr(&a), buf_cstr(&q) + (buf_cstr(&q)[0] == ' '));
 		assert_int_equal(kv_parse(a.data, a.len, kv, err, sizeof(err)), 0);
 		assert_string_equal(kv_get(kv, "k"), vals[i][0] != '\0' ? vals[i] : "-");
 		assert_string_equal(kv_get(kv, "z"), "end");
 		buf_free(&a);
-		buf_free(&q);
 	}
 	assert_int_equal(kv_parse("a=\"open", 7, kv, err, sizeof(err)), -1);
 	assert_int_equal(kv_parse("noequals", 8, kv, err, sizeof(err)), -1);
