@@ -1,6 +1,7 @@
 /*
  * dkim.c - DKIM verification and signing of one message (contract in
- * dkim.h), on libopendkim, with our own checks where libopendkim is wrong.
+ * dkim.h). Verification is our own (tags, keys, canonicalization, crypto);
+ * libopendkim signs RSA.
  *
  * Verify: at end of headers every DKIM-Signature (up to max_signatures) is
  * checked here first (dkim_tags.c: RFC 6376 3.5), its key record fetched
@@ -11,17 +12,19 @@
  *   no key (NXDOMAIN/NODATA)                                  -> permerror
  *   SERVFAIL/timeout for this signature's key                 -> temperror
  *   RSA key below min_key_bits                                -> policy
- * The rest go to libopendkim, which gets the key record we already fetched
- * through its key-lookup callback (so a DNS failure stays with its own
- * signature) and verifies all of them (we set no 3-signature prescreen
- * limit). A signature with an unknown tag whose name ends in "b" is
- * verified by dkim_canon.c instead, since libopendkim blanks that tag's
- * value when hashing; its body hash still comes from libopendkim.
+ * The rest are verified here, without libopendkim: the body streams
+ * through dkim_canon.c's run-based canonicalizer (one per body
+ * canonicalization in use) into one SHA-256 per distinct (canonicalization,
+ * l=) pair, shared by the signatures that use it; at end of message the
+ * body hash is compared, the header hash computed (h= bottom-up, the
+ * signature itself with b= emptied) and the signature checked with the
+ * engine's cached EVP_PKEY, so a key is decoded once, not per message.
  *
  * Sign: at end of headers the From: address is matched in the signing
  * table (dkim_keytable.c); each matching RSA key gets its own libopendkim
- * signing handle, each Ed25519 key our own signer (dkim_sign_ed.c: the
- * libopendkim one leaks per signature), all fed the same headers and body.
+ * signing handle (libopendkim's only use here), each Ed25519 key our own
+ * signer (dkim_sign_ed.c: the libopendkim one leaks per signature), all fed
+ * the same headers and body.
  *
  * Caps: key lookups of one message share one deadline (dns_budget_ms, 20 s
  * by default), and a name that failed is not asked again for the same
@@ -95,13 +98,12 @@ struct vsig {
 	size_t hidx;                  /* its header in m->hdrs */
 	struct dkim_sigtags st;
 	struct dkim_keyinfo ki;
-	char *keyrec;                 /* the key record handed to libopendkim */
+	int haskey;                   /* ki holds a checked key */
 	int decided;
-	int own;                      /* verified by dkim_canon.c */
 	int dnsfail;                  /* key lookup SERVFAIL/timeout */
+	int sink;                     /* its digest in m->body[st.bcanon] */
 	enum dkim_verdict verdict;
 	char reason[160];
-	DKIM_SIGINFO *lsig;           /* libopendkim's view of it */
 };
 
 struct dkim_msg {
@@ -113,8 +115,7 @@ struct dkim_msg {
 	int overflow;                 /* header caps hit */
 	int eoh;
 	/* verify */
-	DKIM *v;
-	int v_dead;                   /* libopendkim gave up; our decided verdicts stand */
+	struct dkim_bodycanon *body[2];  /* by enum dkim_canon; NULL: not needed */
 	struct vsig *sigs;
 	size_t nsigs, seen;
 	/* sign */
@@ -144,68 +145,6 @@ dkim_verdict_parse(const char *s, enum dkim_verdict *out)
 			return 0;
 		}
 	return -1;
-}
-
-/* ---- libopendkim callbacks ---------------------------------------------- */
-
-static struct vsig *
-find_vsig(struct dkim_msg *m, DKIM_SIGINFO *sig)
-{
-	for (size_t i = 0; i < m->nsigs; i++)
-		if (m->sigs[i].lsig == sig)
-			return &m->sigs[i];
-	return NULL;
-}
-
-/* Same b= value, FWS ignored? */
-static int
-same_b(const char *x, const char *y)
-{
-	for (;;) {
-		while (*x && isspace((unsigned char)*x)) x++;
-		while (*y && isspace((unsigned char)*y)) y++;
-		if (*x != *y)
-			return 0;
-		if (*x == '\0')
-			return 1;
-		x++;
-		y++;
-	}
-}
-
-/* At end of headers: tie libopendkim's signatures to ours; it skips the ones we decided. */
-static DKIM_CBSTAT
-cb_prescreen(DKIM *dkim, DKIM_SIGINFO **sigs, int nsigs)
-{
-	struct dkim_msg *m = dkim_get_user_context(dkim);
-	if (m == NULL)
-		return DKIM_CBSTAT_CONTINUE;
-	for (int j = 0; j < nsigs; j++) {
-		const char *b = (const char *)dkim_sig_gettagvalue(sigs[j], 0, (u_char *)"b");
-		struct vsig *vs = NULL;
-		for (size_t i = 0; b && i < m->nsigs && vs == NULL; i++) {
-			const char *ob = dkim_taglist_get(&m->sigs[i].st.tl, "b");
-			if (m->sigs[i].lsig == NULL && ob && same_b(ob, b))
-				vs = &m->sigs[i];
-		}
-		if (vs == NULL || vs->decided) {
-			dkim_sig_ignore(sigs[j]);
-			continue;
-		}
-		vs->lsig = sigs[j];
-	}
-	return DKIM_CBSTAT_CONTINUE;
-}
-
-/* libopendkim asks for a key: hand over the record we fetched and checked. */
-static DKIM_CBSTAT
-cb_key_lookup(DKIM *dkim, DKIM_SIGINFO *sig, u_char *buf, size_t buflen)
-{
-	struct dkim_msg *m = dkim_get_user_context(dkim);
-	struct vsig *vs = m ? find_vsig(m, sig) : NULL;
-	if (vs == NULL || vs->keyrec == NULL || strlcpy((char *)buf, vs->keyrec, buflen) >= buflen)
-		return DKIM_CBSTAT_ERROR;
-	return DKIM_CBSTAT_CONTINUE;
 }
 
 /* ---- engine --------------------------------------------------------------- */
@@ -284,9 +223,7 @@ dkim_engine_new(const struct dkim_options *opt, struct dns_resolver *dns, char *
 	if (dkim_options(e->lib, DKIM_OP_SETOPT, DKIM_OPTS_FLAGS, &flags, sizeof(flags)) != DKIM_STAT_OK ||
 	    dkim_options(e->lib, DKIM_OP_SETOPT, DKIM_OPTS_MINKEYBITS, &zero, sizeof(zero)) != DKIM_STAT_OK ||
 	    (no > 0 && dkim_options(e->lib, DKIM_OP_SETOPT, DKIM_OPTS_OVERSIGNHDRS, e->oversign,
-	                            sizeof(const char **)) != DKIM_STAT_OK) ||
-	    dkim_set_prescreen(e->lib, cb_prescreen) != DKIM_STAT_OK ||
-	    dkim_set_key_lookup(e->lib, cb_key_lookup) != DKIM_STAT_OK) {
+	                            sizeof(const char **)) != DKIM_STAT_OK)) {
 		snprintf(err, errlen, "libopendkim refused an option");
 		goto bad;
 	}
@@ -333,16 +270,6 @@ dkim_msg_new(struct dkim_engine *e, enum dkim_mode mode, const char *qid, char *
 	m->e = e;
 	m->mode = mode;
 	strlcpy(m->qid, qid && *qid ? qid : "-", sizeof(m->qid));
-	if (mode == DKIM_MODE_VERIFY) {
-		DKIM_STAT st;
-		m->v = dkim_verify(e->lib, (const u_char *)m->qid, NULL, &st);
-		if (m->v == NULL) {
-			snprintf(err, errlen, "dkim_verify(): %s", dkim_getresultstr(st));
-			free(m);
-			return NULL;
-		}
-		dkim_set_user_context(m->v, m);
-	}
 	return m;
 }
 
@@ -523,11 +450,11 @@ fetch_key(struct dkim_msg *m, struct vsig *vs, uint64_t deadline)
 			continue;
 		}
 		vs->ki = ki;
-		vs->keyrec = strdup(rec);
+		vs->haskey = 1;
 		break;
 	}
 	dns_answer_free(a);
-	if (vs->keyrec == NULL) {
+	if (!vs->haskey) {
 		decide(vs, DKIM_V_PERMERROR, "%s", *why ? why : "key record unusable");
 		return;
 	}
@@ -582,35 +509,35 @@ eoh_verify(struct dkim_msg *m)
 			decide(vs, DKIM_V_PERMERROR, "signature: %s", why);
 			continue;
 		}
-		vs->own = vs->st.xb_tag;
 		fetch_key(m, vs, deadline);
 	}
 	if (m->seen > m->nsigs)
 		log_info("dkim: qid=%s: %zu signatures, only the first %zu evaluated (DKIMMaxSignatures)",
 		         m->qid, m->seen, m->nsigs);
-
-	size_t undecided = 0;
-	for (size_t i = 0; i < m->nsigs; i++)
-		undecided += !m->sigs[i].decided;
-	if (undecided == 0 || m->overflow) {
-		m->v_dead = 1;      /* nothing for libopendkim to do */
+	if (m->overflow)
 		return 0;
-	}
-	for (size_t i = 0; i < m->nhdrs; i++) {
-		DKIM_STAT st = dkim_header(m->v, (u_char *)m->hdrs[i].raw, m->hdrs[i].len);
-		if (st != DKIM_STAT_OK) {
-			log_warn("dkim: qid=%s: libopendkim refused header %zu: %s", m->qid, i,
-			         dkim_getresultstr(st));
+	/* one body digest per (body canonicalization, l=) in use */
+	for (size_t i = 0; i < m->nsigs; i++) {
+		struct vsig *vs = &m->sigs[i];
+		if (vs->decided)
+			continue;
+		enum dkim_canon c = vs->st.bcanon == DKIM_C_RELAXED ? DKIM_C_RELAXED : DKIM_C_SIMPLE;
+		if (m->body[c] == NULL) {
+			/* malloc, not calloc: the output block needs no clearing */
+			m->body[c] = malloc(sizeof(*m->body[c]));
+			if (m->body[c] == NULL || dkim_bodycanon_start(m->body[c], c) < 0) {
+				free(m->body[c]);
+				m->body[c] = NULL;
+				decide(vs, DKIM_V_TEMPERROR, "out of memory for the body hash");
+				continue;
+			}
 		}
-	}
-	DKIM_STAT st = dkim_eoh(m->v);
-	if (st != DKIM_STAT_OK) {
-		log_debug("dkim: qid=%s: dkim_eoh: %s", m->qid, dkim_getresultstr(st));
-		/* signatures it has tied stay usable; others end as permerror */
+		vs->sink = dkim_bodycanon_sink(m->body[c], vs->st.l);
+		if (vs->sink < 0)
+			decide(vs, DKIM_V_TEMPERROR, "body hash unavailable");
 	}
 	return 0;
 }
-
 /* The address in a From: value: inside <...> if present, else the bare token. */
 static int
 from_address(const char *v, char *out, size_t outlen)
@@ -729,11 +656,9 @@ dkim_msg_body(struct dkim_msg *m, const unsigned char *p, size_t n)
 	if (!m->eoh)
 		return -1;
 	if (m->mode == DKIM_MODE_VERIFY) {
-		if (!m->v_dead && n > 0) {
-			DKIM_STAT st = dkim_body(m->v, (u_char *)p, n);
-			if (st != DKIM_STAT_OK && st != DKIM_STAT_INVALID)
-				log_debug("dkim: qid=%s: dkim_body: %s", m->qid, dkim_getresultstr(st));
-		}
+		for (int c = 0; c < 2; c++)
+			if (m->body[c])
+				dkim_bodycanon_update(m->body[c], p, n);
 		return 0;
 	}
 	for (size_t k = 0; k < m->ns; k++) {
@@ -748,58 +673,37 @@ dkim_msg_body(struct dkim_msg *m, const unsigned char *p, size_t n)
 	return 0;
 }
 
-/* Verdict of one signature libopendkim evaluated. */
+/* Verdict of one signature that passed the tag and key checks: body hash, then header signature. */
 static void
 judge(struct dkim_msg *m, struct vsig *vs)
 {
-	if (vs->lsig == NULL) {
-		decide(vs, DKIM_V_PERMERROR, "signature not accepted by libopendkim");
+	struct dkim_bodycanon *bc = m->body[vs->st.bcanon == DKIM_C_RELAXED ? DKIM_C_RELAXED : DKIM_C_SIMPLE];
+	unsigned char bh[32];
+	unsigned long long total = 0;
+	if (bc == NULL || !vs->haskey || dkim_bodycanon_digest(bc, vs->sink, bh, &total) < 0) {
+		decide(vs, DKIM_V_TEMPERROR, "body hash not available");
 		return;
 	}
-	if (vs->own) {
-		void *hh = NULL, *bh = NULL;
-		size_t hhl = 0, bhl = 0;
-		if (dkim_sig_gethashes(vs->lsig, &hh, &hhl, &bh, &bhl) != DKIM_STAT_OK || bh == NULL) {
-			decide(vs, DKIM_V_TEMPERROR, "body hash not available");
-			return;
-		}
-		if (bhl != vs->st.bhlen || memcmp(bh, vs->st.bh, bhl) != 0) {
-			decide(vs, DKIM_V_FAIL, "body hash mismatch");
-			return;
-		}
-		struct buf data;
-		buf_init(&data, DKIM_HEADER_BYTES_MAX * 2);
-		int rc = dkim_canon_headers(m->hdrs, m->nhdrs, vs->hidx, &vs->st, &data);
-		if (rc == 0)
-			rc = dkim_canon_verify(&vs->st, vs->ki.pkey, (const unsigned char *)data.data, data.len);
-		buf_free(&data);
-		if (rc == 1)
-			decide(vs, DKIM_V_PASS, "%s", "");
-		else if (rc == 0)
-			decide(vs, DKIM_V_FAIL, "signature did not verify");
-		else
-			decide(vs, DKIM_V_TEMPERROR, "internal error verifying the signature");
-		return;
-	}
-	unsigned flags = dkim_sig_getflags(vs->lsig);
-	int bh = dkim_sig_getbh(vs->lsig);
-	int err = dkim_sig_geterror(vs->lsig);
-	if ((flags & DKIM_SIGFLAG_PASSED) && bh == DKIM_SIGBH_MATCH && err == DKIM_SIGERROR_OK)
-		decide(vs, DKIM_V_PASS, "%s", "");
-	else if (bh == DKIM_SIGBH_MISMATCH)
-		decide(vs, DKIM_V_FAIL, "body hash mismatch");
-	else if (err == DKIM_SIGERROR_BADSIG)
-		decide(vs, DKIM_V_FAIL, "signature did not verify");
-	else if (err == DKIM_SIGERROR_KEYFAIL)
-		decide(vs, DKIM_V_TEMPERROR, "key lookup failed");
-	else if (err == DKIM_SIGERROR_TOOLARGE_L)
+	if (vs->st.l >= 0 && (unsigned long long)vs->st.l > total) {
 		decide(vs, DKIM_V_PERMERROR, "l= is larger than the body");
-	else if (err == DKIM_SIGERROR_OK || err == DKIM_SIGERROR_UNKNOWN)
-		decide(vs, DKIM_V_TEMPERROR, "signature not evaluated");
-	else {
-		const char *es = dkim_sig_geterrorstr(err);
-		decide(vs, DKIM_V_PERMERROR, "%s", es ? es : "libopendkim error");
+		return;
 	}
+	if (vs->st.bhlen != sizeof(bh) || memcmp(bh, vs->st.bh, sizeof(bh)) != 0) {
+		decide(vs, DKIM_V_FAIL, "body hash mismatch");
+		return;
+	}
+	struct buf data;
+	buf_init(&data, DKIM_HEADER_BYTES_MAX * 2);
+	int rc = dkim_canon_headers(m->hdrs, m->nhdrs, vs->hidx, &vs->st, &data);
+	if (rc == 0)
+		rc = dkim_canon_verify(&vs->st, vs->ki.pkey, (const unsigned char *)data.data, data.len);
+	buf_free(&data);
+	if (rc == 1)
+		decide(vs, DKIM_V_PASS, "%s", "");
+	else if (rc == 0)
+		decide(vs, DKIM_V_FAIL, "signature did not verify");
+	else
+		decide(vs, DKIM_V_TEMPERROR, "internal error verifying the signature");
 }
 
 /* pass > temperror > fail > policy > neutral > permerror > none */
@@ -820,11 +724,6 @@ rank(enum dkim_verdict v)
 static void
 eom_verify(struct dkim_msg *m, struct dkim_report *out)
 {
-	if (!m->v_dead) {
-		DKIM_STAT st = dkim_eom(m->v, NULL);
-		if (st != DKIM_STAT_OK)
-			log_debug("dkim: qid=%s: dkim_eom: %s", m->qid, dkim_getresultstr(st));
-	}
 	out->summary = DKIM_V_NONE;
 	for (size_t i = 0; i < m->nsigs; i++) {
 		struct vsig *vs = &m->sigs[i];
@@ -917,8 +816,11 @@ dkim_msg_free(struct dkim_msg *m)
 {
 	if (m == NULL)
 		return;
-	if (m->v)
-		dkim_free(m->v);
+	for (int c = 0; c < 2; c++)
+		if (m->body[c]) {
+			dkim_bodycanon_free(m->body[c]);
+			free(m->body[c]);
+		}
 	for (size_t k = 0; k < m->ns; k++) {
 		if (m->s[k])
 			dkim_free(m->s[k]);
@@ -927,7 +829,6 @@ dkim_msg_free(struct dkim_msg *m)
 	for (size_t i = 0; i < m->nsigs; i++) {
 		dkim_sigtags_free(&m->sigs[i].st);
 		dkim_keyinfo_free(&m->sigs[i].ki);
-		free(m->sigs[i].keyrec);
 	}
 	free(m->sigs);
 	for (size_t i = 0; i < m->nhdrs; i++)

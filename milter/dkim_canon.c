@@ -1,8 +1,9 @@
 /*
  * dkim_canon.c - header and body canonicalization and the signature check
- * for what we do ourselves rather than in libopendkim (see dkim_canon.h).
+ * (see dkim_canon.h): every DKIM verification, and our Ed25519 signer.
  */
 #include <ctype.h>
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -128,91 +129,216 @@ dkim_canon_headers(const struct dkim_hdr *hdrs, size_t n, size_t sigidx,
 
 /* ---- body ---------------------------------------------------------------- */
 
+/* Bytes that end a run: CR and LF always, SP and HT in relaxed mode. */
+static unsigned char stop_simple[256], stop_relaxed[256];
+
+static void
+stop_tables_init(void)
+{
+	stop_simple['\r'] = stop_simple['\n'] = 1;
+	stop_relaxed['\r'] = stop_relaxed['\n'] = stop_relaxed[' '] = stop_relaxed['\t'] = 1;
+}
+
+int
+dkim_bodycanon_start(struct dkim_bodycanon *bc, enum dkim_canon c)
+{
+	static pthread_once_t once = PTHREAD_ONCE_INIT;
+	pthread_once(&once, stop_tables_init);
+	/* not a memset of the whole struct: the output block needs no clearing */
+	bc->relaxed = c == DKIM_C_RELAXED;
+	bc->ended = 0;
+	bc->crlf = 0;
+	bc->wsp = bc->cr = bc->any = 0;
+	bc->total = 0;
+	bc->nsink = 0;
+	bc->olen = 0;
+	return 0;
+}
+
+int
+dkim_bodycanon_sink(struct dkim_bodycanon *bc, long long limit)
+{
+	if (limit < 0)
+		limit = -1;
+	for (size_t i = 0; i < bc->nsink; i++)
+		if (bc->sink[i].limit == limit)
+			return (int)i;
+	if (bc->nsink >= DKIM_BODYSINKS_MAX || bc->total > 0 || bc->olen > 0 || bc->crlf || bc->any ||
+	    bc->cr || bc->ended)
+		return -1;
+	struct dkim_bodysink *k = &bc->sink[bc->nsink];
+	memset(k, 0, sizeof(*k));
+	k->limit = limit;
+	k->md = EVP_MD_CTX_new();
+	if (k->md == NULL || EVP_DigestInit_ex(k->md, EVP_sha256(), NULL) != 1) {
+		EVP_MD_CTX_free(k->md);
+		k->md = NULL;
+		return -1;
+	}
+	return (int)bc->nsink++;
+}
+
 int
 dkim_bodycanon_init(struct dkim_bodycanon *bc, enum dkim_canon c)
 {
-	memset(bc, 0, sizeof(*bc));
-	bc->relaxed = c == DKIM_C_RELAXED;
-	bc->md = EVP_MD_CTX_new();
-	if (bc->md == NULL || EVP_DigestInit_ex(bc->md, EVP_sha256(), NULL) != 1) {
-		EVP_MD_CTX_free(bc->md);
-		bc->md = NULL;
+	if (dkim_bodycanon_start(bc, c) < 0 || dkim_bodycanon_sink(bc, -1) != 0) {
+		dkim_bodycanon_free(bc);
 		return -1;
 	}
 	return 0;
 }
 
+/* Canonical bytes to every sink, each up to its limit. */
 static void
-bc_put(struct dkim_bodycanon *bc, const char *p, size_t n)
+bc_hash(struct dkim_bodycanon *bc, const unsigned char *p, size_t n)
 {
-	if (bc->olen + n > sizeof(bc->out)) {
-		EVP_DigestUpdate(bc->md, bc->out, bc->olen);
+	for (size_t i = 0; i < bc->nsink; i++) {
+		struct dkim_bodysink *k = &bc->sink[i];
+		size_t take = n;
+		if (k->limit >= 0) {
+			unsigned long long room = (unsigned long long)k->limit - k->hashed;
+			if (k->hashed >= (unsigned long long)k->limit)
+				continue;
+			if (take > room)
+				take = (size_t)room;
+		}
+		if (take > 0 && k->md)
+			EVP_DigestUpdate(k->md, p, take);
+		k->hashed += take;
+	}
+}
+
+static void
+bc_flush(struct dkim_bodycanon *bc)
+{
+	if (bc->olen) {
+		bc_hash(bc, bc->out, bc->olen);
 		bc->olen = 0;
 	}
-	if (n > sizeof(bc->out)) {
-		EVP_DigestUpdate(bc->md, p, n);
-		return;
+}
+
+static void
+bc_put(struct dkim_bodycanon *bc, const unsigned char *p, size_t n)
+{
+	bc->total += n;
+	if (n > sizeof(bc->out) - bc->olen) {
+		bc_flush(bc);
+		if (n >= sizeof(bc->out) / 2) {   /* a long run goes straight to the hash */
+			bc_hash(bc, p, n);
+			return;
+		}
 	}
 	memcpy(bc->out + bc->olen, p, n);
 	bc->olen += n;
 }
 
+/* A run of data bytes: first the held-back line ends and (relaxed) one SP for a WSP run. */
 static void
-bc_char(struct dkim_bodycanon *bc, char c)
+bc_data(struct dkim_bodycanon *bc, const unsigned char *p, size_t n)
 {
-	for (; bc->crlf > 0; bc->crlf--)
-		bc_put(bc, "\r\n", 2);
+	static const unsigned char crlfs[] = "\r\n\r\n\r\n\r\n\r\n\r\n\r\n\r\n";
+	while (bc->crlf > 0) {
+		size_t k = bc->crlf < 8 ? bc->crlf : 8;
+		bc_put(bc, crlfs, 2 * k);
+		bc->crlf -= k;
+	}
 	if (bc->wsp) {
-		bc_put(bc, " ", 1);
+		bc_put(bc, (const unsigned char *)" ", 1);
 		bc->wsp = 0;
 	}
-	bc_put(bc, &c, 1);
+	bc_put(bc, p, n);
 	bc->any = 1;
 }
 
 void
 dkim_bodycanon_update(struct dkim_bodycanon *bc, const unsigned char *p, size_t n)
 {
-	if (bc->md == NULL)
+	const unsigned char *stop = bc->relaxed ? stop_relaxed : stop_simple;
+	size_t i = 0;
+	if (bc->ended || bc->nsink == 0)
 		return;
-	for (size_t i = 0; i < n; i++) {
-		char c = (char)p[i];
-		if (bc->cr) {
+	while (i < n) {
+		if (bc->cr) {               /* a CR ended the previous piece */
 			bc->cr = 0;
-			if (c == '\n') {
-				bc->wsp = 0;     /* trailing WSP of the line goes */
+			if (p[i] == '\n') {
+				bc->wsp = 0;    /* trailing WSP of the line goes */
 				bc->crlf++;
+				i++;
 				continue;
 			}
-			bc_char(bc, '\r');  /* a bare CR is data */
+			bc_data(bc, (const unsigned char *)"\r", 1);   /* a bare CR is data */
 		}
-		if (c == '\r')
-			bc->cr = 1;
-		else if (c == '\n') {
+		size_t j = i;
+		while (j < n && !stop[p[j]])
+			j++;
+		if (j > i)
+			bc_data(bc, p + i, j - i);
+		if (j >= n)
+			break;
+		switch (p[j]) {
+		case '\n':
 			bc->wsp = 0;
 			bc->crlf++;
-		} else if (bc->relaxed && (c == ' ' || c == '\t'))
+			break;
+		case '\r':
+			if (j + 1 < n && p[j + 1] == '\n') {
+				bc->wsp = 0;
+				bc->crlf++;
+				j++;
+			} else
+				bc->cr = 1;
+			break;
+		default:                    /* SP or HT, relaxed only */
 			bc->wsp = 1;
-		else
-			bc_char(bc, c);
+			break;
+		}
+		i = j + 1;
 	}
+}
+
+/* End of the body: a pending CR is data; the body ends with one CRLF
+   (simple: always, an empty body is CRLF; relaxed: only if not empty). */
+static void
+bc_end(struct dkim_bodycanon *bc)
+{
+	if (bc->ended)
+		return;
+	if (bc->cr) {
+		bc->cr = 0;
+		bc_data(bc, (const unsigned char *)"\r", 1);
+	}
+	bc->wsp = 0;
+	bc->crlf = 0;
+	if (!bc->relaxed || bc->any)
+		bc_put(bc, (const unsigned char *)"\r\n", 2);
+	bc_flush(bc);
+	bc->ended = 1;
+}
+
+int
+dkim_bodycanon_digest(struct dkim_bodycanon *bc, int sink, unsigned char out[32],
+                      unsigned long long *total)
+{
+	if (sink < 0 || (size_t)sink >= bc->nsink)
+		return -1;
+	bc_end(bc);
+	struct dkim_bodysink *k = &bc->sink[sink];
+	if (!k->done) {
+		unsigned len = 0;
+		if (k->md == NULL || EVP_DigestFinal_ex(k->md, k->digest, &len) != 1 || len != 32)
+			return -1;
+		k->done = 1;
+	}
+	memcpy(out, k->digest, 32);
+	if (total)
+		*total = bc->total;
+	return 0;
 }
 
 int
 dkim_bodycanon_final(struct dkim_bodycanon *bc, unsigned char out[32])
 {
-	unsigned len = 0;
-	int rc = -1;
-	if (bc->md == NULL)
-		return -1;
-	if (bc->cr)
-		bc_char(bc, '\r');
-	/* simple: one CRLF ends the body (an empty body is CRLF); relaxed: only if non-empty */
-	if (!bc->relaxed || bc->any)
-		bc_put(bc, "\r\n", 2);
-	if (EVP_DigestUpdate(bc->md, bc->out, bc->olen) == 1 &&
-	    EVP_DigestFinal_ex(bc->md, out, &len) == 1 && len == 32)
-		rc = 0;
+	int rc = dkim_bodycanon_digest(bc, 0, out, NULL);
 	dkim_bodycanon_free(bc);
 	return rc;
 }
@@ -220,8 +346,11 @@ dkim_bodycanon_final(struct dkim_bodycanon *bc, unsigned char out[32])
 void
 dkim_bodycanon_free(struct dkim_bodycanon *bc)
 {
-	EVP_MD_CTX_free(bc->md);
-	bc->md = NULL;
+	for (size_t i = 0; i < bc->nsink; i++) {
+		EVP_MD_CTX_free(bc->sink[i].md);
+		bc->sink[i].md = NULL;
+	}
+	bc->nsink = 0;
 }
 
 int
