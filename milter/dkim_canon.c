@@ -217,7 +217,7 @@ bc_flush(struct dkim_bodycanon *bc)
 	}
 }
 
-static void
+static inline void
 bc_put(struct dkim_bodycanon *bc, const unsigned char *p, size_t n)
 {
 	bc->total += n;
@@ -233,7 +233,7 @@ bc_put(struct dkim_bodycanon *bc, const unsigned char *p, size_t n)
 }
 
 /* A run of data bytes: first the held-back line ends and (relaxed) one SP for a WSP run. */
-static void
+static inline void
 bc_data(struct dkim_bodycanon *bc, const unsigned char *p, size_t n)
 {
 	static const unsigned char crlfs[] = "\r\n\r\n\r\n\r\n\r\n\r\n\r\n\r\n";
@@ -268,9 +268,25 @@ dkim_bodycanon_update(struct dkim_bodycanon *bc, const unsigned char *p, size_t 
 			}
 			bc_data(bc, (const unsigned char *)"\r", 1);   /* a bare CR is data */
 		}
+		/* a run: up to a byte that changes in canonical form; a single SP
+		   between words (relaxed) and a CRLF before a line that starts with
+		   an ordinary byte stay as they are, so they do not end it */
 		size_t j = i;
-		while (j < n && !stop[p[j]])
-			j++;
+		for (;;) {
+			while (j < n && !stop[p[j]])
+				j++;
+			if (j == i && bc->wsp)
+				break;      /* a pending WSP run must be decided first */
+			if (j + 2 < n && p[j] == '\r' && p[j + 1] == '\n' && !stop[p[j + 2]]) {
+				j += 3;
+				continue;
+			}
+			if (j + 1 < n && p[j] == ' ' && !stop[p[j + 1]]) {   /* SP stops relaxed only */
+				j += 2;
+				continue;
+			}
+			break;
+		}
 		if (j > i)
 			bc_data(bc, p + i, j - i);
 		if (j >= n)

@@ -2,7 +2,7 @@
  * dkim_file.c - whole messages from files for spfdkim-ctl dkim-verify and
  * the test and bench tools: split header fields (CRLF or LF input, folded
  * lines kept with CRLF, an mbox "From " line skipped), feed them and the
- * body (bare LF made CRLF) to a dkim_msg; print a report the way
+ * body (CRLF or bare LF, not copied) to a dkim_msg; print a report the way
  * dkim-verify does. Caps: 1 MB per header value (longer is cut).
  */
 #include <stdio.h>
@@ -62,25 +62,12 @@ dkim_feed_message(struct dkim_msg *m, const char *msg, size_t len)
 	buf_free(&val);
 	if (dkim_msg_eoh(m) < 0)
 		rc = -1;
-	/* body: bare LF -> CRLF, in chunks */
-	struct buf body;
-	buf_init(&body, 0);
+	/* body as it is, in milter-sized chunks: the canonicalizers take CRLF or bare LF */
 	while (p < len) {
-		const char *nl = memchr(msg + p, '\n', len - p);
-		size_t e = nl ? (size_t)(nl - msg) : len;
-		size_t le = (e > p && msg[e - 1] == '\r') ? e - 1 : e;
-		buf_append(&body, msg + p, le - p);
-		if (nl)
-			buf_append(&body, "\r\n", 2);
-		p = nl ? e + 1 : len;
-		if (body.len >= 65536) {
-			dkim_msg_body(m, (const unsigned char *)body.data, body.len);
-			buf_reset(&body);
-		}
+		size_t n = len - p < 65535 ? len - p : 65535;
+		dkim_msg_body(m, (const unsigned char *)msg + p, n);
+		p += n;
 	}
-	if (body.len)
-		dkim_msg_body(m, (const unsigned char *)body.data, body.len);
-	buf_free(&body);
 	return rc;
 }
 

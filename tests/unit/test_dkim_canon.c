@@ -145,6 +145,8 @@ edge_bodies_match_the_reference_in_any_chunking(void **st)
 		"x\ry\r\n", "x\r\r\n", "x\r", "\r", "\r\r\n\r", "a \r b\r\n", "a \r\r\n",
 		"mixed\nline\r\nends\n\r\n",
 		" ", "\t \t", " \r\n \r\n",
+		"a  b\r\n", "a \r\nb\r\n", "a\t b\r\n", "a \t\r\nb", "a\r\n b\r\n", "a\r\n\r\nb",
+		"one two three\r\nfour five\r\n\r\nsix \r\n", "a\nb c\r\nd  \ne",
 	};
 	for (size_t i = 0; i < sizeof(bodies) / sizeof(bodies[0]); i++)
 		check_all_ways(bodies[i], strlen(bodies[i]));
