@@ -125,7 +125,8 @@ def main():
       "milter protocol v6, one milter connection per SMTP session (412 sessions of 1 to 12 messages), "
       "reused for each message of the session as Postfix does; it runs on the same cores. CPU-ms/msg: the milter's utime+stime from /proc; peak RSS: VmHWM; "
       "DNS q/msg: queries that reached the bench unbound; replies/msg: milter round trips an MTA "
-      "waits for (from the negotiated SMFIP_NR_*/SMFIP_NO* flags).")
+      "waits for (from the negotiated SMFIP_NR_*/SMFIP_NO* flags); steal %: CPU time the hypervisor gave "
+      "to other guests during that pass (from /proc/stat), a sign of a disturbed run.")
     w("")
     ccpu = [num(r, "client_cpu_ms_per_msg") for r in results if "client_cpu_ms_per_msg" in r]
     if ccpu:
@@ -133,8 +134,8 @@ def main():
         w("")
     mark_table = len(out)
     w("| milter | c | pass | msgs/s | p50 ms | p99 ms | CPU-ms/msg | peak RSS MiB | DNS q/msg | replies/msg "
-      "| dkim pass/fail/none | spf pass/fail/softfail | dmarc pass/fail/none | vs truth | errors |")
-    w("|---|---|---|---:|---:|---:|---:|---:|---:|---:|---|---|---|---|---:|")
+      "| dkim pass/fail/none | spf pass/fail/softfail | dmarc pass/fail/none | vs truth | errors | steal % |")
+    w("|---|---|---|---:|---:|---:|---:|---:|---:|---:|---|---|---|---|---:|---:|")
     order = {"spfdkim": 0, "spfdkim-spf": 1, "opendkim": 2, "opendmarc": 3}
     results.sort(key=lambda r: (order.get(r.get("milter"), 9), int(r.get("conc", 0)), r.get("pass") == "-warm"))
     for r in results:
@@ -152,14 +153,14 @@ def main():
         mps = "%.0f" % num(r, "mps")
         if r.get("runs", 1) > 1:
             mps += " (%.0f–%.0f)" % (r["mps_min"], r["mps_max"])
-        w("| %s | %s | %s | %s | %.2f | %.2f | %.3f | %.1f | %.3f | %.1f | %s | %s | %s | %s | %s |" % (
+        w("| %s | %s | %s | %s | %.2f | %.2f | %.3f | %.1f | %.3f | %.1f | %s | %s | %s | %s | %s | %s |" % (
             NAMES.get(m, m), r.get("conc"), "warm" if r.get("pass") == "-warm" else "cold",
             mps, num(r, "p50_ms"), num(r, "p99_ms"), num(r, "cpu_ms_per_msg"),
             num(r, "hwm_kb") / 1024, num(r, "dns_queries") / msgs, num(r, "rtt_per_msg"),
             counts(r, "dkim", ["pass", "fail", "none"]), counts(r, "spf", ["pass", "fail", "softfail"]),
-            counts(r, "dmarc", ["pass", "fail", "none"]), vt, r.get("errors", "?")))
+            counts(r, "dmarc", ["pass", "fail", "none"]), vt, r.get("errors", "?"), r.get("steal_pct", "-")))
     for s in skips:
-        w("| %s | %s | - | skipped (not built or did not start) |||||||||||| |" % (
+        w("| %s | %s | - | skipped (not built or did not start) ||||||||||||| |" % (
             NAMES.get(s.get("milter"), s.get("milter")), s.get("conc", "all")))
     sp = [r for r in results if r.get("milter") == "spfdkim-spf"]
     full = [r for r in results if r.get("milter") == "spfdkim" and sp and r.get("conc") == sp[0].get("conc")
@@ -291,26 +292,42 @@ def main():
                 share.setdefault(f[1], float(f[0][:-1]))
         def pc(name):
             return share.get(name)
-        parts = []
-        if pc("dkim_msg_body") is not None:
-            parts.append("%.0f%% under dkim_msg_body() (libopendkim's body canonicalization, which appends the "
-                         "canonical body to a buffer one byte at a time before hashing)" % pc("dkim_msg_body"))
-        if pc("dkim_sig_process") is not None:
-            parts.append("%.0f%% under libopendkim's dkim_sig_process() at end of headers, of which %.0f%% is "
-                         "OpenSSL 3 decoding the public key again for every message (ASN1_d2i_bio/OSSL_DECODER) "
-                         "and %.0f%% the RSA verify itself" % (
-                             pc("dkim_sig_process"), pc("ASN1_d2i_bio") or 0, pc("RSA_verify") or 0))
+        libodk = (pc("dkim_sig_process") or 0) > 1 or (pc("dkim_body") or 0) > 1
         k = None
         for l in prof[0]:
             f = l.split()
             if len(f) == 2 and f[1] == "kernel":
                 k = float(f[0][:-1])
+        parts = []
+        if pc("dkim_msg_body") is not None:
+            parts.append("%.0f%% under dkim_msg_body(), body canonicalization and hashing%s" % (
+                pc("dkim_msg_body"), " in libopendkim (which appends the canonical body to a buffer one byte "
+                "at a time before hashing)" if libodk else ""))
+        if pc("eoh_verify") is not None:
+            parts.append("%.0f%% under eoh_verify() at end of headers (signature tags, key lookup and "
+                         "checks%s)" % (pc("eoh_verify"), ", and in libopendkim the header hash and verify"
+                                        if libodk else ""))
+        if pc("eom_verify") is not None:
+            parts.append("%.0f%% under eom_verify() at end of message (header hash, RSA/Ed25519 verify; "
+                         "RSA_verify alone %.0f%%)" % (pc("eom_verify"), pc("RSA_verify") or 0))
+        if (pc("dkim_msg_header") or 0) >= 2:
+            parts.append("%.0f%% under dkim_msg_header() keeping each header for DKIM%s" % (
+                pc("dkim_msg_header"), " (buf_putc: byte by byte)" if (pc("buf_putc") or 0) >= 2 else ""))
+        if (pc("mlfi_log_decision") or 0) >= 1:
+            parts.append("%.0f%% writing the decision line" % pc("mlfi_log_decision"))
+        if (pc("edits_apply") or 0) >= 1:
+            parts.append("%.0f%% under edits_apply() sending the header edits" % pc("edits_apply"))
+        if (pc("ASN1_d2i_bio") or 0) > 1:
+            parts.append("of that %.0f%% OpenSSL 3 decoding the public key again for every message "
+                         "(ASN1_d2i_bio/OSSL_DECODER)" % pc("ASN1_d2i_bio"))
         if k is not None:
             parts.append("%.0f%% in the kernel (milter socket reads, writes and polls)" % k)
+        if pc("mi_rd_cmd") is not None:
+            parts.append("%.0f%% under libmilter's mi_rd_cmd() reading commands" % pc("mi_rd_cmd"))
         if pc("mlfi_spf_check") is not None:
             parts.append("%.0f%% in the SPF check" % pc("mlfi_spf_check"))
         if parts:
-            w("Where our milter's CPU goes (profile below): " + "; ".join(parts) + ".")
+            w("Where our milter's CPU goes (profile below, shares of its CPU time): " + "; ".join(parts) + ".")
             w("")
         wr = row("spfdkim", cmax, "warm")
         cb = [lines for title, lines in extras if title.startswith("DKIM body hashing")]
@@ -321,15 +338,12 @@ def main():
                 f = l.split(":", 1)
                 if len(f) == 2 and "ms/msg" in f[1]:
                     vals[f[0].strip()] = float(f[1].split()[0])
-            body = cpu * pc("dkim_msg_body") / 100
-            key = cpu * (pc("ASN1_d2i_bio") or 0) / 100
-            w("In milliseconds per message (c=%s warm, %.3f CPU-ms/msg): body canonicalization and hashing in "
-              "libopendkim about %.3f ms, against %s ms for dkim_canon.c's canonicalizer, %s ms for a run-based "
-              "one and %s ms for SHA-256 alone (bench/canon_bench.c, same corpus); decoding the public key again "
-              "per message about %.3f ms, which the engine's cache of parsed keys would make nearly free if the "
-              "header signature were checked with that key instead of by libopendkim." % (
-                  cmax, cpu, body, vals.get("dkim_canon.c dkim_bodycanon_update", "?"),
-                  vals.get("run-based yardstick", "?"), vals.get("SHA-256 alone (floor)", "?"), key))
+            w("In milliseconds per message (c=%s warm pass, %.3f CPU-ms/msg): dkim_msg_body() about %.3f ms in "
+              "the milter; bench/canon_bench.c on the same bodies: %s ms for dkim_canon.c's canonicalizer alone, "
+              "%s ms for the run-based yardstick, %s ms for SHA-256 alone." % (
+                  cmax, cpu, cpu * pc("dkim_msg_body") / 100,
+                  vals.get("dkim_canon.c dkim_bodycanon_update", "?"),
+                  vals.get("run-based yardstick", "?"), vals.get("SHA-256 alone (floor)", "?")))
             w("")
 
     mark_targets_end = len(out)

@@ -165,13 +165,21 @@ stop_milter() {
   wait "$MPID" 2>/dev/null || true
   MPID=""
 }
+# cpustat: "busy idle steal" jiffies of the whole machine (/proc/stat).
+cpustat() { awk '/^cpu /{print $2+$3+$4+$7+$8, $5+$6, $9; exit}' /proc/stat; }
 run_load() { # name conc label-suffix [row-name]
-  local q0 q1 line rc=0 row=${4:-$1}
+  local q0 q1 line rc=0 row=${4:-$1} s0 s1
+  s0=$(cpustat)
   q0=$(dnsq)
   line=$(ip netns exec "$NS" "$LOAD" -s "$SPEC" -d "$CORPUS" -t "$CORPUS/truth.tsv" -c "$2" \
            -n "$PASSES" -p "$MPID" -l "$row$3" 2>>"$WORK/load.err") || rc=$?
   q1=$(dnsq)
+  s1=$(cpustat)
+  # steal: CPU the hypervisor gave to other guests during the pass, in % of
+  # all CPU time; a disturbed run shows here.
   if [ -z "$line" ]; then log "$1 c=$2$3: load generator failed (rc $rc):"; tail -5 "$WORK/load.err" >&2; return 1; fi
+  line="$line $(echo "$s0 $s1" | awk '{t=($4-$1)+($5-$2)+($6-$3); if (t<=0) t=1;
+    printf "steal_pct=%.1f busy_pct=%.1f", 100*($6-$3)/t, 100*($4-$1)/t}')"
   echo "$line dns_queries=$(( ${q1:-0} - ${q0:-0} )) milter=$row pass=${3:-cold}" >> "$RES"
   echo "$line" | sed 's/^RESULT /  /' | cut -c1-200 >&2
 }
