@@ -4,6 +4,7 @@
  */
 #include <ctype.h>
 #include <pthread.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -250,6 +251,28 @@ bc_data(struct dkim_bodycanon *bc, const unsigned char *p, size_t n)
 	bc->any = 1;
 }
 
+/* The first stop byte at or after j (or n). Eight bytes at a time while none
+   is below 0x21 (SP, HT, CR and LF all are), then byte by byte. */
+static inline size_t
+scan_run(const unsigned char *p, size_t j, size_t n, const unsigned char *stop)
+{
+	const uint64_t ones = 0x0101010101010101ULL, highs = 0x8080808080808080ULL;
+	for (;;) {
+		while (n - j >= 8) {
+			uint64_t w;
+			memcpy(&w, p + j, 8);
+			if (((w - ones * 0x21) & ~w & highs) != 0)
+				break;
+			j += 8;
+		}
+		size_t lim = n - j > 8 ? j + 8 : n;
+		while (j < lim && !stop[p[j]])
+			j++;
+		if (j < lim || j >= n)
+			return j;
+	}
+}
+
 void
 dkim_bodycanon_update(struct dkim_bodycanon *bc, const unsigned char *p, size_t n)
 {
@@ -273,8 +296,7 @@ dkim_bodycanon_update(struct dkim_bodycanon *bc, const unsigned char *p, size_t 
 		   an ordinary byte stay as they are, so they do not end it */
 		size_t j = i;
 		for (;;) {
-			while (j < n && !stop[p[j]])
-				j++;
+			j = scan_run(p, j, n, stop);
 			if (j == i && bc->wsp)
 				break;      /* a pending WSP run must be decided first */
 			if (j + 2 < n && p[j] == '\r' && p[j + 1] == '\n' && !stop[p[j + 2]]) {

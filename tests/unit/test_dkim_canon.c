@@ -156,15 +156,18 @@ static void
 random_bodies_match_the_reference_in_any_chunking(void **st)
 {
 	(void)st;
-	static const char alpha[] = "ab  \t\r\n\n";
+	/* short words, then long words with 8-bit and control bytes (the 8-byte scan) */
+	static const char *const alphas[] = { "ab  \t\r\n\n", "abcdefghijklmnopqrstu\x80\xff\x01\x7f \r\n" };
 	char body[400];
 	unsigned r = 42;
-	for (int t = 0; t < 400; t++) {
+	for (int t = 0; t < 800; t++) {
+		const char *alpha = alphas[t % 2];
+		size_t na = strlen(alpha);
 		r = r * 1103515245u + 12345u;
 		size_t n = (r >> 16) % sizeof(body);
 		for (size_t i = 0; i < n; i++) {
 			r = r * 1103515245u + 12345u;
-			body[i] = alpha[(r >> 16) % (sizeof(alpha) - 1)];
+			body[i] = alpha[(r >> 16) % na];
 		}
 		check_all_ways(body, n);
 	}
