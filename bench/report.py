@@ -48,7 +48,7 @@ def counts(d, key, order):
 
 def main():
     res_path, truth_path, out_path = sys.argv[1:4]
-    results, holds, skips, extras = [], [], [], []
+    results, holds, skips, extras, syscalls = [], [], [], [], []
     floor, sysinfo = {}, {}
     cur = None
     for line in open(res_path, errors="replace"):
@@ -67,6 +67,8 @@ def main():
             floor = kv(line)
         elif line.startswith("SYS "):
             sysinfo = kv(line)
+        elif line.startswith("SYSCALLS "):
+            syscalls.append(kv(line))
         elif line.startswith("SKIP "):
             skips.append(kv(line))
         elif line.startswith("EXTRA_BEGIN "):
@@ -242,6 +244,21 @@ def main():
             w("| %s | %s | %.1f | %.1f | %.1f | %s |" % (
                 NAMES.get(h.get("milter"), h.get("milter")), h.get("conns"), num(h, "rss_before_kb") / 1024,
                 num(h, "rss_kb") / 1024, num(h, "hwm_kb") / 1024, h.get("threads")))
+        w("")
+
+    if syscalls:
+        w("## System calls per message")
+        w("")
+        w("One more pass at c=%s per milter, counted with `perf stat` tracepoints (all threads of the milter)." % (
+            concs[-1] if concs else "?"))
+        w("")
+        w("| milter | all | poll | read | write | writev | setsockopt |")
+        w("|---|---:|---:|---:|---:|---:|---:|")
+        for sc in syscalls:
+            n = max(num(sc, "msgs"), 1)
+            w("| %s | %.1f | %.1f | %.1f | %.1f | %.1f | %.1f |" % (
+                NAMES.get(sc.get("milter"), sc.get("milter")), num(sc, "total") / n, num(sc, "poll") / n,
+                num(sc, "read") / n, num(sc, "write") / n, num(sc, "writev") / n, num(sc, "setsockopt") / n))
         w("")
 
     mark_targets = len(out)

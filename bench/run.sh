@@ -199,6 +199,23 @@ profile() {
     echo "EXTRA_END"; } >> "$RES"
 }
 
+# count_syscalls NAME CONC: one more (unmeasured) pass, counting the milter's
+# system calls with perf stat tracepoints.
+count_syscalls() {
+  local ev=raw_syscalls:sys_enter,syscalls:sys_enter_poll,syscalls:sys_enter_read,syscalls:sys_enter_write,syscalls:sys_enter_writev,syscalls:sys_enter_setsockopt
+  log "$1 c=$2: system calls per message (perf stat)"
+  perf stat -x, -e "$ev" -o "$WORK/syscalls.txt" -p "$MPID" >/dev/null 2>&1 &
+  local perfpid=$!
+  sleep 0.5
+  ip netns exec "$NS" "$LOAD" -s "$SPEC" -d "$CORPUS" -c "$2" -l "$1-syscalls" >/dev/null 2>>"$WORK/load.err" || true
+  kill -INT "$perfpid" 2>/dev/null || true
+  wait "$perfpid" 2>/dev/null || true
+  awk -F, -v m="$1" -v n="$(grep -vc '^#' "$CORPUS/envelopes.tsv")" '
+    $3 ~ /sys_enter/ { e=$3; sub(/.*sys_enter_?/, "", e); if (e == "") e = "total"; v[e]=$1 }
+    END { printf "SYSCALLS milter=%s msgs=%d", m, n; for (k in v) printf " %s=%s", k, v[k]; printf "\n" }' \
+    "$WORK/syscalls.txt" >> "$RES"
+}
+
 have_milter() {
   case $1 in
     spfdkim) [ -x "$TOP/milter/spfdkim-milter" ] ;;
@@ -226,8 +243,9 @@ for c in $CONCS; do
     if [ "$c" = "$CMAX" ] && [ "$rep" = "$REPEAT" ]; then
       log "$m c=$c second pass (warm cache)"
       run_load "$m" "$c" "-warm" || true
-      if [ "$m" = spfdkim ] && [ "${BENCH_PERF:-1}" != 0 ] && command -v perf >/dev/null; then
-        profile "$c"
+      if [ "${BENCH_PERF:-1}" != 0 ] && command -v perf >/dev/null; then
+        count_syscalls "$m" "$c"
+        [ "$m" = spfdkim ] && profile "$c"
       fi
       if [ "$HOLD" -gt 0 ]; then
         log "$m: hold $HOLD connections"
