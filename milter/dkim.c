@@ -1,7 +1,8 @@
 /*
  * dkim.c - DKIM verification and signing of one message (contract in
- * dkim.h). Verification is our own (tags, keys, canonicalization, crypto);
- * libopendkim signs RSA.
+ * dkim.h), with OpenSSL: tags, keys, canonicalization and crypto are our
+ * own (libopendkim got key-record results, zb= tags and the 3-signature
+ * limit wrong, and cost 2-4x more CPU per message).
  *
  * Verify: at end of headers every DKIM-Signature (up to max_signatures) is
  * checked here first (dkim_tags.c: RFC 6376 3.5), its key record fetched
@@ -21,10 +22,8 @@
  * engine's cached EVP_PKEY, so a key is decoded once, not per message.
  *
  * Sign: at end of headers the From: address is matched in the signing
- * table (dkim_keytable.c); each matching RSA key gets its own libopendkim
- * signing handle (libopendkim's only use here), each Ed25519 key our own
- * signer (dkim_sign_ed.c: the libopendkim one leaks per signature), all fed
- * the same headers and body.
+ * table (dkim_keytable.c); each matching key (RSA or Ed25519) gets its own
+ * signer (dkim_sign.c), all fed the same headers and body.
  *
  * Caps: key lookups of one message share one deadline (dns_budget_ms, 20 s
  * by default), and a name that failed is not asked again for the same
@@ -42,17 +41,12 @@
 #include <strings.h>
 #include <time.h>
 
-#include <opendkim/dkim.h>   /* libopendkim (not our dkim.h) */
-/* its DKIM_MODE_* macros would clash with our enum dkim_mode */
-#undef DKIM_MODE_UNKNOWN
-#undef DKIM_MODE_SIGN
-#undef DKIM_MODE_VERIFY
 
 #include "buf.h"
 #include "dkim.h"
 #include "dkim_canon.h"
 #include "dkim_keytable.h"
-#include "dkim_sign_ed.h"
+#include "dkim_sign.h"
 #include "dkim_tags.h"
 #include "log.h"
 
@@ -65,7 +59,7 @@
 
 #define DEFAULT_OVERSIGN "From,To,Subject,Date,Message-ID,Reply-To,Cc,MIME-Version,Content-Type,Content-Transfer-Encoding"
 
-/* Headers our Ed25519 signer covers when present (RFC 6376 5.4.1; libopendkim's list for RSA). */
+/* Headers signed when present (RFC 6376 5.4.1; the list libopendkim signs). */
 static const char *const sign_headers[] = {
 	"From", "Sender", "Reply-To", "Subject", "Date", "Message-ID", "To", "Cc",
 	"MIME-Version", "Content-Type", "Content-Transfer-Encoding", "Content-ID",
@@ -75,11 +69,10 @@ static const char *const sign_headers[] = {
 };
 
 struct dkim_engine {
-	DKIM_LIB *lib;
 	struct dns_resolver *dns;
 	struct dkim_keytable *kt;
 	unsigned min_key_bits, max_signatures, dns_budget_ms;
-	dkim_canon_t hc, bc;
+	enum dkim_canon hc, bc;
 	char *oversign_store;
 	const char *oversign[OVERSIGN_MAX + 1];
 	/* Parsed public keys by record text: OpenSSL 3 takes ~0.1 ms to decode an
@@ -119,8 +112,7 @@ struct dkim_msg {
 	struct vsig *sigs;
 	size_t nsigs, seen;
 	/* sign */
-	DKIM *s[DKIM_SIGN_KEYS_MAX];               /* RSA: libopendkim */
-	struct dkim_edsign *ed[DKIM_SIGN_KEYS_MAX]; /* Ed25519: dkim_sign_ed.c */
+	struct dkim_signer *sg[DKIM_SIGN_KEYS_MAX];
 	const struct dkim_signkey *sk[DKIM_SIGN_KEYS_MAX];
 	char sdomain[DKIM_SIGN_KEYS_MAX][256];
 	size_t ns;
@@ -150,7 +142,7 @@ dkim_verdict_parse(const char *s, enum dkim_verdict *out)
 /* ---- engine --------------------------------------------------------------- */
 
 static int
-parse_canon(const char *s, dkim_canon_t *hc, dkim_canon_t *bc)
+parse_canon(const char *s, enum dkim_canon *hc, enum dkim_canon *bc)
 {
 	char h[16], b[16] = "simple";
 	const char *slash = strchr(s, '/');
@@ -161,11 +153,11 @@ parse_canon(const char *s, dkim_canon_t *hc, dkim_canon_t *bc)
 	h[hl] = '\0';
 	if (slash)
 		strlcpy(b, slash + 1, sizeof(b));
-	if (strcasecmp(h, "relaxed") == 0) *hc = DKIM_CANON_RELAXED;
-	else if (strcasecmp(h, "simple") == 0) *hc = DKIM_CANON_SIMPLE;
+	if (strcasecmp(h, "relaxed") == 0) *hc = DKIM_C_RELAXED;
+	else if (strcasecmp(h, "simple") == 0) *hc = DKIM_C_SIMPLE;
 	else return -1;
-	if (strcasecmp(b, "relaxed") == 0) *bc = DKIM_CANON_RELAXED;
-	else if (strcasecmp(b, "simple") == 0) *bc = DKIM_CANON_SIMPLE;
+	if (strcasecmp(b, "relaxed") == 0) *bc = DKIM_C_RELAXED;
+	else if (strcasecmp(b, "simple") == 0) *bc = DKIM_C_SIMPLE;
 	else return -1;
 	return 0;
 }
@@ -213,20 +205,6 @@ dkim_engine_new(const struct dkim_options *opt, struct dns_resolver *dns, char *
 			goto bad;
 	}
 
-	e->lib = dkim_init(NULL, NULL);
-	if (e->lib == NULL) {
-		snprintf(err, errlen, "dkim_init() failed");
-		goto bad;
-	}
-	unsigned flags = DKIM_LIBFLAGS_FIXCRLF | DKIM_LIBFLAGS_BADSIGHANDLES;
-	unsigned zero = 0;   /* key sizes are our check (it would count ed25519 as 256 bits) */
-	if (dkim_options(e->lib, DKIM_OP_SETOPT, DKIM_OPTS_FLAGS, &flags, sizeof(flags)) != DKIM_STAT_OK ||
-	    dkim_options(e->lib, DKIM_OP_SETOPT, DKIM_OPTS_MINKEYBITS, &zero, sizeof(zero)) != DKIM_STAT_OK ||
-	    (no > 0 && dkim_options(e->lib, DKIM_OP_SETOPT, DKIM_OPTS_OVERSIGNHDRS, e->oversign,
-	                            sizeof(const char **)) != DKIM_STAT_OK)) {
-		snprintf(err, errlen, "libopendkim refused an option");
-		goto bad;
-	}
 	return e;
 bad:
 	dkim_engine_free(e);
@@ -238,8 +216,6 @@ dkim_engine_free(struct dkim_engine *e)
 {
 	if (e == NULL)
 		return;
-	if (e->lib)
-		dkim_close(e->lib);
 	dkim_keytable_free(e->kt);
 	free(e->oversign_store);
 	for (size_t i = 0; i < KEYCACHE_MAX; i++) {
@@ -601,42 +577,15 @@ eoh_sign(struct dkim_msg *m)
 	}
 	const char *fdom = strrchr(addr, '@') + 1;
 	for (size_t k = 0; k < nk; k++) {
-		DKIM_STAT st;
 		const char *dom = strcmp(keys[k]->domain, "%") == 0 ? fdom : keys[k]->domain;
 		strlcpy(m->sdomain[m->ns], dom, sizeof(m->sdomain[0]));
-		if (keys[k]->type == DKIM_KEY_ED25519) {
-			m->ed[m->ns] = dkim_edsign_new(keys[k]->pkey, m->sdomain[m->ns], keys[k]->selector,
-			                               e->hc == DKIM_CANON_RELAXED ? DKIM_C_RELAXED : DKIM_C_SIMPLE,
-			                               e->bc == DKIM_CANON_RELAXED ? DKIM_C_RELAXED : DKIM_C_SIMPLE);
-			if (m->ed[m->ns] == NULL) {
-				log_error("dkim: qid=%s: cannot sign with key %s: out of memory", m->qid, keys[k]->name);
-				continue;
-			}
-			m->sk[m->ns++] = keys[k];
+		m->sg[m->ns] = dkim_signer_new(keys[k]->pkey, m->sdomain[m->ns], keys[k]->selector,
+		                               e->hc, e->bc);
+		if (m->sg[m->ns] == NULL) {
+			log_error("dkim: qid=%s: cannot sign with key %s: out of memory", m->qid, keys[k]->name);
 			continue;
 		}
-		DKIM *d = dkim_sign(e->lib, (const u_char *)m->qid, NULL, (dkim_sigkey_t)keys[k]->pem,
-		                    (const u_char *)keys[k]->selector, (const u_char *)m->sdomain[m->ns],
-		                    e->hc, e->bc,
-		                    keys[k]->type == DKIM_KEY_ED25519 ? DKIM_SIGN_ED25519SHA256
-		                                                      : DKIM_SIGN_RSASHA256,
-		                    -1, &st);
-		if (d == NULL) {
-			log_error("dkim: qid=%s: cannot sign with key %s (%s): %s", m->qid, keys[k]->name,
-			          keys[k]->path, dkim_getresultstr(st));
-			continue;
-		}
-		int ok = 1;
-		for (size_t i = 0; i < m->nhdrs && ok; i++)
-			ok = dkim_header(d, (u_char *)m->hdrs[i].raw, m->hdrs[i].len) == DKIM_STAT_OK;
-		if (!ok || (st = dkim_eoh(d)) != DKIM_STAT_OK) {
-			log_error("dkim: qid=%s: signing with key %s failed at end of headers: %s", m->qid,
-			          keys[k]->name, dkim_geterror(d) ? dkim_geterror(d) : "header refused");
-			dkim_free(d);
-			continue;
-		}
-		m->sk[m->ns] = keys[k];
-		m->s[m->ns++] = d;
+		m->sk[m->ns++] = keys[k];
 	}
 	return 0;
 }
@@ -661,15 +610,8 @@ dkim_msg_body(struct dkim_msg *m, const unsigned char *p, size_t n)
 				dkim_bodycanon_update(m->body[c], p, n);
 		return 0;
 	}
-	for (size_t k = 0; k < m->ns; k++) {
-		if (m->ed[k])
-			dkim_edsign_body(m->ed[k], p, n);
-		if (m->s[k] && dkim_body(m->s[k], (u_char *)p, n) != DKIM_STAT_OK) {
-			log_error("dkim: qid=%s: signing with key %s failed in the body", m->qid, m->sk[k]->name);
-			dkim_free(m->s[k]);
-			m->s[k] = NULL;
-		}
-	}
+	for (size_t k = 0; k < m->ns; k++)
+		dkim_signer_body(m->sg[k], p, n);
 	return 0;
 }
 
@@ -757,41 +699,13 @@ eom_sign(struct dkim_msg *m, struct dkim_report *out)
 {
 	out->summary = DKIM_V_NONE;
 	for (size_t k = 0; k < m->ns; k++) {
-		if (m->ed[k]) {
-			char err[160];
-			char *v = dkim_edsign_finish(m->ed[k], m->hdrs, m->nhdrs, sign_headers,
-			                             m->e->oversign, err, sizeof(err));
-			if (v == NULL) {
-				log_error("dkim: qid=%s: signing with key %s failed: %s", m->qid,
-				          m->sk[k]->name, err);
-				continue;
-			}
-			out->add_value[out->nadd++] = v;
-			log_info("dkim: qid=%s: signed d=%s s=%s a=ed25519-sha256", m->qid, m->sdomain[k],
-			         m->sk[k]->selector);
+		char err[160];
+		char *v = dkim_signer_finish(m->sg[k], m->hdrs, m->nhdrs, sign_headers, m->e->oversign,
+		                             err, sizeof(err));
+		if (v == NULL) {
+			log_error("dkim: qid=%s: signing with key %s failed: %s", m->qid, m->sk[k]->name, err);
 			continue;
 		}
-		if (m->s[k] == NULL)
-			continue;
-		DKIM_STAT st = dkim_eom(m->s[k], NULL);
-		unsigned char *hdr = NULL;
-		size_t len = 0;
-		if (st == DKIM_STAT_OK)
-			st = dkim_getsighdr_d(m->s[k], strlen("DKIM-Signature: "), &hdr, &len);
-		if (st != DKIM_STAT_OK || hdr == NULL) {
-			log_error("dkim: qid=%s: signing with key %s failed: %s", m->qid, m->sk[k]->name,
-			          dkim_geterror(m->s[k]) ? dkim_geterror(m->s[k]) : dkim_getresultstr(st));
-			continue;
-		}
-		/* milter header values fold with LF only (the MTA adds CRs) */
-		char *v = malloc(len + 1);
-		if (v == NULL)
-			continue;
-		size_t o = 0;
-		for (size_t i = 0; i < len && hdr[i]; i++)
-			if (hdr[i] != '\r')
-				v[o++] = (char)hdr[i];
-		v[o] = '\0';
 		out->add_value[out->nadd++] = v;
 		log_info("dkim: qid=%s: signed d=%s s=%s a=%s", m->qid, m->sdomain[k], m->sk[k]->selector,
 		         m->sk[k]->type == DKIM_KEY_ED25519 ? "ed25519-sha256" : "rsa-sha256");
@@ -822,9 +736,7 @@ dkim_msg_free(struct dkim_msg *m)
 			free(m->body[c]);
 		}
 	for (size_t k = 0; k < m->ns; k++) {
-		if (m->s[k])
-			dkim_free(m->s[k]);
-		dkim_edsign_free(m->ed[k]);
+		dkim_signer_free(m->sg[k]);
 	}
 	for (size_t i = 0; i < m->nsigs; i++) {
 		dkim_sigtags_free(&m->sigs[i].st);

@@ -1,11 +1,11 @@
 /*
- * dkim.h - DKIM verification and signing of one message, on libopendkim.
+ * dkim.h - DKIM verification and signing of one message (OpenSSL; no libopendkim).
  *
  * CONTRACT (the milter codes against it; extend, do not break).
  *
  * A dkim_engine is built from one config snapshot (key and signing tables
- * loaded, libopendkim set up to query through the shared dns_resolver) and
- * is immutable afterwards, so all sessions share it without locks. It must
+ * loaded, key records fetched through the shared dns_resolver) and is
+ * immutable afterwards, so all sessions share it without locks. It must
  * outlive every dkim_msg made from it. A dkim_msg belongs to one milter
  * session and one message; it either verifies or signs, never both.
  */

@@ -1,6 +1,6 @@
 /*
  * dkim_canon.h - RFC 6376 canonicalization and the signature check, for
- * every verification and for our own signers (libopendkim only signs RSA).
+ * every verification and for our signers (dkim_sign.c).
  *
  * Headers: select the h= headers bottom-up (5.4.2), canonicalize them
  * simple or relaxed (3.4.1, 3.4.2), append the signature header with only

@@ -129,21 +129,18 @@ load_key(struct dkim_signkey *k, const char *where, char *err, size_t errlen)
 	BIO *bio = BIO_new_mem_buf(buf, (int)n);
 	EVP_PKEY *pk = bio ? PEM_read_bio_PrivateKey(bio, NULL, NULL, NULL) : NULL;
 	BIO_free(bio);
+	OPENSSL_cleanse(buf, n);    /* the key text is not kept */
+	free(buf);
 	if (pk == NULL) {
-		free(buf);
 		snprintf(err, errlen, "%s: key file %s is not a PEM private key", where, k->path);
 		return -1;
 	}
 	int id = EVP_PKEY_get_base_id(pk);
 	k->bits = (unsigned)EVP_PKEY_get_bits(pk);
-	if (id == EVP_PKEY_ED25519)
-		k->pkey = pk;
-	else
-		EVP_PKEY_free(pk);
 	if (id == EVP_PKEY_RSA) {
 		k->type = DKIM_KEY_RSA;
 		if (k->bits < 1024) {
-			free(buf);
+			EVP_PKEY_free(pk);
 			snprintf(err, errlen, "%s: key file %s: RSA key of %u bits is too small to sign with",
 			         where, k->path, k->bits);
 			return -1;
@@ -153,11 +150,11 @@ load_key(struct dkim_signkey *k, const char *where, char *err, size_t errlen)
 	} else if (id == EVP_PKEY_ED25519) {
 		k->type = DKIM_KEY_ED25519;
 	} else {
-		free(buf);
+		EVP_PKEY_free(pk);
 		snprintf(err, errlen, "%s: key file %s: neither RSA nor Ed25519", where, k->path);
 		return -1;
 	}
-	k->pem = buf;
+	k->pkey = pk;   /* parsed once; every signature uses it (dkim_sign.c) */
 	return 0;
 }
 
@@ -301,7 +298,6 @@ dkim_keytable_free(struct dkim_keytable *kt)
 	if (kt == NULL)
 		return;
 	for (size_t i = 0; i < kt->nkeys; i++) {
-		free(kt->keys[i].pem);
 		EVP_PKEY_free(kt->keys[i].pkey);
 	}
 	for (size_t i = 0; i < kt->nrules; i++)

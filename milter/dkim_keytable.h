@@ -35,8 +35,7 @@ struct dkim_signkey {
 	char domain[256];       /* "%": use the From: domain */
 	char selector[64];
 	char path[512];
-	char *pem;              /* the key file's text, as libopendkim takes it */
-	EVP_PKEY *pkey;         /* Ed25519 keys: parsed once, read-only (dkim_sign_ed.c) */
+	EVP_PKEY *pkey;         /* parsed once, read-only (dkim_sign.c) */
 	enum dkim_keytype type;
 	unsigned bits;
 };

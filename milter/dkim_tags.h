@@ -1,13 +1,12 @@
 /*
  * dkim_tags.h - RFC 6376 tag lists: the DKIM-Signature (section 3.5) and
- * the key record (section 3.6.1), parsed and checked before libopendkim
- * sees them.
+ * the key record (section 3.6.1), parsed and checked before any hashing.
  *
- * Why our own: libopendkim reports key-record errors as "fail", ignores k=,
- * and strips the value of any tag whose name ends in "b" (zb=) when it
- * hashes the signature header. Checking the tags here lets dkim.c give the
- * RFC 8601 result (permerror for a broken key or signature, with the reason)
- * and route the signatures libopendkim would get wrong to our own path.
+ * Why our own (we used libopendkim before): it reports key-record errors
+ * as "fail", ignores k=, and strips the value of any tag whose name ends in
+ * "b" (zb=) when it hashes the signature header. Checking the tags here
+ * lets dkim.c give the RFC 8601 result (permerror for a broken key or
+ * signature, with the reason) and hash a zb= tag as sent.
  *
  * Pure functions over caller memory; thread-safe. Caps: DKIM_TAGS_MAX tags
  * per list, tag names up to 31 characters.

@@ -1,8 +1,9 @@
 /*
- * dkim_sign_ed.c - ed25519-sha256 DKIM signatures made with OpenSSL (see
- * dkim_sign_ed.h for why not libopendkim). The value is folded before it is
- * signed, so simple header canonicalization sees exactly the bytes the MTA
- * will deliver: "DKIM-Signature: " + value, LF made CRLF.
+ * dkim_sign.c - rsa-sha256 and ed25519-sha256 DKIM signatures made with
+ * OpenSSL (see dkim_sign.h for why not libopendkim). The value is folded
+ * before it is signed, so simple header canonicalization sees exactly the
+ * bytes the MTA will deliver: "DKIM-Signature: " + value, LF made CRLF.
+ * Caps: SIGVALUE_MAX bytes of signature value, RSA keys up to 8192 bits.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -13,25 +14,29 @@
 #include <openssl/evp.h>
 
 #include "buf.h"
-#include "dkim_sign_ed.h"
+#include "dkim_sign.h"
 
 #define SIGVALUE_MAX 8192
+#define SIG_MAX 1024            /* bytes of signature: RSA-8192 */
 
-struct dkim_edsign {
+struct dkim_signer {
 	EVP_PKEY *key;
+	int ed;                     /* ed25519-sha256, else rsa-sha256 */
 	char domain[256], selector[64];
 	enum dkim_canon hc, bc;
 	struct dkim_bodycanon body;
 };
 
-struct dkim_edsign *
-dkim_edsign_new(EVP_PKEY *key, const char *domain, const char *selector,
+struct dkim_signer *
+dkim_signer_new(EVP_PKEY *key, const char *domain, const char *selector,
                 enum dkim_canon hc, enum dkim_canon bc)
 {
-	struct dkim_edsign *s = calloc(1, sizeof(*s));
+	/* malloc, not calloc: the body canonicalizer's output block needs no clearing */
+	struct dkim_signer *s = malloc(sizeof(*s));
 	if (s == NULL)
 		return NULL;
 	s->key = key;
+	s->ed = EVP_PKEY_get_base_id(key) == EVP_PKEY_ED25519;
 	s->hc = hc;
 	s->bc = bc;
 	if (strlcpy(s->domain, domain, sizeof(s->domain)) >= sizeof(s->domain) ||
@@ -44,13 +49,13 @@ dkim_edsign_new(EVP_PKEY *key, const char *domain, const char *selector,
 }
 
 void
-dkim_edsign_body(struct dkim_edsign *s, const unsigned char *p, size_t n)
+dkim_signer_body(struct dkim_signer *s, const unsigned char *p, size_t n)
 {
 	dkim_bodycanon_update(&s->body, p, n);
 }
 
 void
-dkim_edsign_free(struct dkim_edsign *s)
+dkim_signer_free(struct dkim_signer *s)
 {
 	if (s == NULL)
 		return;
@@ -83,12 +88,12 @@ fold_add(struct buf *v, size_t *col, const char *item, size_t len, const char *s
 }
 
 char *
-dkim_edsign_finish(struct dkim_edsign *s, const struct dkim_hdr *hdrs, size_t n,
+dkim_signer_finish(struct dkim_signer *s, const struct dkim_hdr *hdrs, size_t n,
                    const char *const *signhdrs, const char *const *oversign,
                    char *err, size_t errlen)
 {
-	unsigned char bh[32], hash[32], sig[64];
-	char bh64[48], sig64[96];
+	unsigned char bh[32], hash[32], sig[SIG_MAX];
+	char bh64[48], sig64[4 * SIG_MAX / 3 + 8];
 	struct buf h, v, wire, data;
 	EVP_MD_CTX *ctx = NULL;
 	char *out = NULL;
@@ -125,8 +130,8 @@ dkim_edsign_finish(struct dkim_edsign *s, const struct dkim_hdr *hdrs, size_t n,
 		buf_puts(&h, oversign[i]);
 	}
 
-	buf_printf(&v, "v=1; a=ed25519-sha256; c=%s/%s; d=%s; s=%s;\n\tt=%lld; bh=%s;\n\th=",
-	           s->hc == DKIM_C_RELAXED ? "relaxed" : "simple",
+	buf_printf(&v, "v=1; a=%s; c=%s/%s; d=%s; s=%s;\n\tt=%lld; bh=%s;\n\th=",
+	           s->ed ? "ed25519-sha256" : "rsa-sha256", s->hc == DKIM_C_RELAXED ? "relaxed" : "simple",
 	           s->bc == DKIM_C_RELAXED ? "relaxed" : "simple", s->domain, s->selector,
 	           (long long)time(NULL), bh64);
 	size_t col = 3;
@@ -151,15 +156,25 @@ dkim_edsign_finish(struct dkim_edsign *s, const struct dkim_hdr *hdrs, size_t n,
 		snprintf(err, errlen, "signature header too large");
 		goto out;
 	}
-	/* RFC 8463: Ed25519 (pure) over the SHA-256 of the canonicalized headers */
-	if (EVP_Digest(data.data, data.len, hash, &hl, EVP_sha256(), NULL) != 1 ||
-	    (ctx = EVP_MD_CTX_new()) == NULL ||
-	    EVP_DigestSignInit(ctx, NULL, NULL, NULL, s->key) != 1 ||
-	    EVP_DigestSign(ctx, sig, &siglen, hash, hl) != 1 || siglen != 64) {
-		snprintf(err, errlen, "Ed25519 signing failed");
+	if ((ctx = EVP_MD_CTX_new()) == NULL) {
+		snprintf(err, errlen, "out of memory");
 		goto out;
 	}
-	EVP_EncodeBlock((unsigned char *)sig64, sig, 64);
+	if (s->ed) {
+		/* RFC 8463: Ed25519 (pure) over the SHA-256 of the canonicalized headers */
+		if (EVP_Digest(data.data, data.len, hash, &hl, EVP_sha256(), NULL) != 1 ||
+		    EVP_DigestSignInit(ctx, NULL, NULL, NULL, s->key) != 1 ||
+		    EVP_DigestSign(ctx, sig, &siglen, hash, hl) != 1 || siglen != 64) {
+			snprintf(err, errlen, "Ed25519 signing failed");
+			goto out;
+		}
+	} else if (EVP_PKEY_get_size(s->key) <= 0 || EVP_PKEY_get_size(s->key) > SIG_MAX ||
+	           EVP_DigestSignInit(ctx, NULL, EVP_sha256(), NULL, s->key) != 1 ||
+	           EVP_DigestSign(ctx, sig, &siglen, (const unsigned char *)data.data, data.len) != 1) {
+		snprintf(err, errlen, "RSA signing failed");
+		goto out;
+	}
+	EVP_EncodeBlock((unsigned char *)sig64, sig, (int)siglen);
 	for (size_t i = 0, len = strlen(sig64); i < len; i += 64) {
 		if (i)
 			buf_puts(&v, "\n\t ");
