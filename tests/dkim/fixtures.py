@@ -46,7 +46,7 @@ class ExtraTags(dkim.DKIM):
 
 
 def sign(msg, sel, dom=b'd1.dkim.test', keyname='r2048', alg=None, extra=(), replace=None,
-         identity=None, include=None):
+         identity=None, include=None, length=False, canon=(b'relaxed', b'relaxed')):
     if alg == b'ed25519-sha256':
         k = ed_seed(keyname)
     else:
@@ -54,8 +54,8 @@ def sign(msg, sel, dom=b'd1.dkim.test', keyname='r2048', alg=None, extra=(), rep
     d = ExtraTags(msg, minkey=512)
     d.extra = list(extra)
     d.replace = dict(replace or {})
-    return d.sign(sel, dom, k, signature_algorithm=alg, canonicalize=(b'relaxed', b'relaxed'),
-                  identity=identity, include_headers=include)
+    return d.sign(sel, dom, k, signature_algorithm=alg, canonicalize=canon,
+                  identity=identity, include_headers=include, length=length)
 
 
 def gen(out):
@@ -133,6 +133,19 @@ def gen(out):
          body=MSG.replace(b'Subject: fixture', b'Subject: fixture!'))
     case('lf-line-endings', [good.replace(b'\r\n', b'\n')], 'pass', 'a message with LF line endings passes',
          body=MSG.replace(b'\r\n', b'\n'))
+    # body length limits (l=) and body hashes shared between signatures
+    lsig = sign(MSG, b'r2048', length=True)
+    case('body-length-appended', [lsig], 'pass',
+         'l= covers the signed body; text appended after it does not break the signature',
+         body=MSG + b'appended by a list\r\n')
+    case('body-length-beyond', [lsig], 'permerror',
+         'l= larger than the body received is permerror', body=MSG.replace(b'Body of the fixture.\r\n', b'Body\r\n'))
+    ssig = sign(MSG, b'r2048', canon=(b'simple', b'simple'))
+    case('shared-body-hashes', [good, lsig, ssig, sign(MSG, b'ed1', keyname='ed1', alg=b'ed25519-sha256')],
+         'pass pass pass pass', 'relaxed, relaxed with l=, simple and ed25519 signatures on one message all pass')
+    case('shared-body-hashes-tampered', [good, lsig, ssig], 'fail pass fail',
+         'text appended to the body: signatures without l= fail, the one with l= passes',
+         body=MSG + b'appended\r\n')
     with open(os.path.join(out, 'expect'), 'w') as f:
         for name, expect, why in cases:
             f.write('%s\t%s / %s\n' % (name, expect, why))
