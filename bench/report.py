@@ -14,6 +14,7 @@ Input lines (one each, key=value tokens, values optionally "quoted"):
   EXTRA_BEGIN title ... EXTRA_END   (verbatim output of other benchmarks)
 """
 import collections
+import os
 import shlex
 import sys
 
@@ -99,6 +100,13 @@ def main():
         truth["dkim"][f[4]] = truth["dkim"].get(f[4], 0) + 1
         truth["spf"][f[5]] = truth["spf"].get(f[5], 0) + 1
     avg = total_bytes / n if n else 0
+    sessions = set()
+    try:
+        for line in open(os.path.join(os.path.dirname(truth_path), "envelopes.tsv")):
+            if not line.startswith("#"):
+                sessions.add(line.split("\t")[1])
+    except (OSError, IndexError):
+        pass
 
     rsa_v0 = num(floor, "rsa_verify_per_s")
     sha0 = num(floor, "sha256_kBps_16k") * 1000
@@ -124,7 +132,7 @@ def main():
     w("Each row is one pass over the corpus by a fresh milter process (cold caches); cold rows are the fastest "
       "of %d such runs (the msgs/s range of all in brackets; other work on the machine only slows a run down), `warm` is a second pass by the last run's process." % nrep +
       " Load generator: build/release/bench/milter_load, "
-      "milter protocol v6, one milter connection per SMTP session (412 sessions of 1 to 12 messages), "
+      "milter protocol v6, one milter connection per SMTP session (%d sessions of 1 to 12 messages), " % len(sessions) +
       "reused for each message of the session as Postfix does; it runs on the same cores. CPU-ms/msg: the milter's utime+stime from /proc; peak RSS: VmHWM; "
       "DNS q/msg: queries that reached the bench unbound; replies/msg: milter round trips an MTA "
       "waits for (from the negotiated SMFIP_NR_*/SMFIP_NO* flags); steal %: CPU time the hypervisor gave "
@@ -234,9 +242,9 @@ def main():
     if holds:
         w("## Connections held open")
         w("")
-        w("Each milter, after its c=%s passes, gets that many more connections, each negotiated and past "
+        w("Each milter, after its c=%s passes, gets %s more connections, each negotiated and past "
           "connect and HELO, held open while its VmRSS is read. Debian's libmilter serves connections from "
-          "a small worker pool, hence the few threads." % (concs[-1] if concs else "?"))
+          "a small worker pool, hence the few threads." % (concs[-1] if concs else "?", holds[0].get("conns")))
         w("")
         w("| milter | connections | VmRSS before MiB | VmRSS held MiB | VmHWM MiB | threads |")
         w("|---|---:|---:|---:|---:|---:|")
