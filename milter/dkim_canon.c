@@ -132,19 +132,30 @@ dkim_canon_headers(const struct dkim_hdr *hdrs, size_t n, size_t sigidx,
 
 /* Bytes that end a run: CR and LF always, SP and HT in relaxed mode. */
 static unsigned char stop_simple[256], stop_relaxed[256];
+/* SHA-256 fetched once: EVP_sha256() makes OpenSSL 3 look it up (under a
+   lock) at every init. Falls back to that when the fetch fails. */
+static EVP_MD *sha256_fetched;
+static pthread_once_t canon_once = PTHREAD_ONCE_INIT;
 
 static void
-stop_tables_init(void)
+canon_init_once(void)
 {
 	stop_simple['\r'] = stop_simple['\n'] = 1;
 	stop_relaxed['\r'] = stop_relaxed['\n'] = stop_relaxed[' '] = stop_relaxed['\t'] = 1;
+	sha256_fetched = EVP_MD_fetch(NULL, "SHA256", NULL);
+}
+
+static const EVP_MD *
+sha256(void)
+{
+	pthread_once(&canon_once, canon_init_once);
+	return sha256_fetched ? sha256_fetched : EVP_sha256();
 }
 
 int
 dkim_bodycanon_start(struct dkim_bodycanon *bc, enum dkim_canon c)
 {
-	static pthread_once_t once = PTHREAD_ONCE_INIT;
-	pthread_once(&once, stop_tables_init);
+	pthread_once(&canon_once, canon_init_once);
 	/* not a memset of the whole struct: the output block needs no clearing */
 	bc->relaxed = c == DKIM_C_RELAXED;
 	bc->ended = 0;
@@ -171,7 +182,7 @@ dkim_bodycanon_sink(struct dkim_bodycanon *bc, long long limit)
 	memset(k, 0, sizeof(*k));
 	k->limit = limit;
 	k->md = EVP_MD_CTX_new();
-	if (k->md == NULL || EVP_DigestInit_ex(k->md, EVP_sha256(), NULL) != 1) {
+	if (k->md == NULL || EVP_DigestInit_ex(k->md, sha256(), NULL) != 1) {
 		EVP_MD_CTX_free(k->md);
 		k->md = NULL;
 		return -1;
@@ -403,12 +414,12 @@ dkim_canon_verify(const struct dkim_sigtags *st, EVP_PKEY *pkey,
 		/* RFC 8463: Ed25519 (pure) over the SHA-256 of the header data */
 		unsigned char hash[32];
 		unsigned hl = 0;
-		if (EVP_Digest(data, len, hash, &hl, EVP_sha256(), NULL) != 1 ||
+		if (EVP_Digest(data, len, hash, &hl, sha256(), NULL) != 1 ||
 		    EVP_DigestVerifyInit(ctx, NULL, NULL, NULL, pkey) != 1)
 			goto out;
 		rc = EVP_DigestVerify(ctx, st->b, st->blen, hash, hl) == 1;
 	} else {
-		const EVP_MD *md = st->alg == DKIM_ALG_RSA_SHA1 ? EVP_sha1() : EVP_sha256();
+		const EVP_MD *md = st->alg == DKIM_ALG_RSA_SHA1 ? EVP_sha1() : sha256();
 		if (EVP_DigestVerifyInit(ctx, NULL, md, NULL, pkey) != 1)
 			goto out;
 		rc = EVP_DigestVerify(ctx, st->b, st->blen, data, len) == 1;
