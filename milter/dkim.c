@@ -35,6 +35,7 @@
 #include <ctype.h>
 #include <pthread.h>
 #include <stdarg.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -81,6 +82,7 @@ struct dkim_engine {
 	pthread_mutex_t klock;
 	struct keycache_ent {
 		char *rec;
+		uint64_t hash;        /* of rec: records share long prefixes, so compare this first */
 		int ed;               /* parsed for ed25519-sha256 (else rsa-sha256) */
 		struct dkim_keyinfo ki;
 	} kcache[KEYCACHE_MAX];
@@ -342,10 +344,14 @@ key_check_cached(struct dkim_engine *e, const char *rec, enum dkim_alg alg, stru
                  char *err, size_t errlen)
 {
 	int ed = alg == DKIM_ALG_ED25519_SHA256;
+	uint64_t h = 14695981039346656037ULL;      /* FNV-1a */
+	for (const unsigned char *p = (const unsigned char *)rec; *p; p++)
+		h = (h ^ *p) * 1099511628211ULL;
 	pthread_mutex_lock(&e->klock);
 	for (size_t i = 0; i < KEYCACHE_MAX; i++) {
 		struct keycache_ent *c = &e->kcache[i];
-		if (c->rec && c->ed == ed && strcmp(c->rec, rec) == 0 && EVP_PKEY_up_ref(c->ki.pkey) == 1) {
+		if (c->rec && c->hash == h && c->ed == ed && strcmp(c->rec, rec) == 0 &&
+		    EVP_PKEY_up_ref(c->ki.pkey) == 1) {
 			*ki = c->ki;
 			pthread_mutex_unlock(&e->klock);
 			return 0;
@@ -365,6 +371,7 @@ key_check_cached(struct dkim_engine *e, const char *rec, enum dkim_alg alg, stru
 	free(c->rec);
 	dkim_keyinfo_free(&c->ki);
 	c->rec = copy;
+	c->hash = h;
 	c->ed = ed;
 	c->ki = *ki;
 	pthread_mutex_unlock(&e->klock);
