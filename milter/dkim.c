@@ -274,14 +274,13 @@ dkim_msg_header(struct dkim_msg *m, const char *name, const char *value)
 	buf_init(&b, 0);
 	buf_append(&b, name, nl);
 	buf_putc(&b, ':');
-	for (size_t i = 0; i < vl; i++) {
-		char c = value[i];
-		if (c == '\r' && i + 1 < vl && value[i + 1] == '\n')
-			continue;
-		if (c == '\r' || c == '\n')
-			buf_append(&b, "\r\n", 2);
-		else
-			buf_putc(&b, c);
+	for (size_t i = 0; i < vl;) {
+		size_t j = i + strcspn(value + i, "\r\n");   /* a run without line breaks */
+		buf_append(&b, value + i, j - i);
+		if (j >= vl)
+			break;
+		buf_append(&b, "\r\n", 2);
+		i = j + (value[j] == '\r' && value[j + 1] == '\n' ? 2 : 1);
 	}
 	if (b.failed) {
 		buf_free(&b);
