@@ -118,8 +118,9 @@ sanitize_process(void)
 	sa.sa_handler = SIG_DFL;
 	sigemptyset(&sa.sa_mask);
 	/* exec already reset caught signals; ignored ones (SIGPIPE, SIGTSTP,
-	 * SIGTTIN, SIGTTOU from XMail) stay ignored unless we reset them. */
-	for (int s = 1; s < 32; s++)
+	 * SIGTTIN, SIGTTOU from XMail) stay ignored unless we reset them.
+	 * glibc refuses its two reserved real-time signals; that is harmless. */
+	for (int s = 1; s < NSIG; s++)
 		if (s != SIGKILL && s != SIGSTOP)
 			(void)sigaction(s, &sa, NULL);
 	/* Keep 0-2 valid so nothing we open lands there. */

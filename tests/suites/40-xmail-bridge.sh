@@ -364,7 +364,9 @@ inh=$(ls -l /proc/$bpid/fd 2>/dev/null | grep -c inherited)
 wait $bpid
 if [ "$inh" = 0 ] && [ -n "$fds" ]; then pass "xmail bridge: inherited fds above 2 are closed at start (open: $fds)"
 else fail "xmail bridge: inherited fds above 2 are closed at start" "fds: $fds inherited=$inh"; fi
-if [ "$sigblk" = 0000000000000000 ] && [ "$sigign" = 0000000000000000 ]; then pass "xmail bridge: the inherited signal mask and ignored signals are reset"
+# Signals 32 and 33 are glibc's own (SIGCANCEL, SIGSETXID): sigaction() refuses
+# them, so a launcher that ignores them (some CI shells do) is beyond our reach.
+if [ "$sigblk" = 0000000000000000 ] && [ -n "$sigign" ] && (( (0x$sigign & ~0x180000000) == 0 )); then pass "xmail bridge: the inherited signal mask and ignored signals are reset"
 else fail "xmail bridge: the inherited signal mask and ignored signals are reset" "SigBlk=$sigblk SigIgn=$sigign"; fi
 
 # Disk full in the spool directory: a tiny tmpfs.
