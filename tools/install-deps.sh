@@ -7,7 +7,7 @@
 # and postfix is preseeded to "No configuration" so nothing listens on :25.
 set -eu
 
-build="gcc make pkg-config libmilter-dev libopendkim-dev libbsd-dev libunbound-dev libssl-dev openssl"
+build="gcc make pkg-config libmilter-dev libbsd-dev libunbound-dev libssl-dev openssl"
 run="$build"
 test="$build clang libclang-rt-14-dev libcmocka-dev unbound miltertest swaks postfix
       python3 python3-dkim python3-spf python3-yaml python3-dnspython libmail-dkim-perl

@@ -1,6 +1,6 @@
 /*
  * fuzz_dkim_message.c - hostile messages through the DKIM verifier (no DNS:
- * every key lookup is temperror, so the tag checks, libopendkim's parser and
+ * every key lookup is temperror, so the tag checks, the signature parser and
  * our header canonicalization see arbitrary input) and through the tag-list,
  * signature and key-record checks directly.
  */

@@ -249,7 +249,7 @@ test_test_names_resolve_through_forwarder(void **state)
 	assert_int_equal(a->count, 1);
 	assert_int_equal(dns_txt_join(&a->rr[0], txt, sizeof(txt)), 11);
 	assert_string_equal(txt, "v=spf1 -all");
-	assert_non_null(a->packet);   /* the raw reply, for libopendkim */
+	assert_non_null(a->packet);   /* the raw reply packet */
 	assert_true(a->packet_len > 12);
 	assert_false(a->from_cache);
 	dns_answer_free(a);
