@@ -72,8 +72,16 @@ run_script() {
 }
 
 run_variant() {
-  local variant=$1 bin dir port pid rc t0
-  bin=$(bin "$variant" spfdkim-milter)
+  local variant=$1 bin dir port pid rc t0 wrap=()
+  if [ "$variant" = valgrind ]; then
+    # The release build under memcheck: exit 99 on any error or definite leak.
+    command -v valgrind >/dev/null || { fail "milter valgrind: valgrind is installed"; return; }
+    bin=$(bin release spfdkim-milter)
+    wrap=(valgrind -q --error-exitcode=99 --leak-check=full --show-leak-kinds=definite --errors-for-leak-kinds=definite
+          --log-file="$T_TMP/$variant/valgrind.log")
+  else
+    bin=$(bin "$variant" spfdkim-milter)
+  fi
   if [ ! -x "$bin" ]; then fail "milter $variant: $bin is built"; return; fi
   dir=$T_TMP/$variant
   mkdir -p "$dir/spam"
@@ -105,7 +113,7 @@ run_variant() {
 
   # The daemon, in make-run mode (-f -d); -p overrides the config's Socket.
   write_conf "$dir" 1 ""
-  ASAN_OPTIONS=detect_leaks=1:abort_on_error=0:fast_unwind_on_malloc=0 "$bin" -f -d -c "$dir/m.conf" -P "$dir/pid" -p "inet:$port@127.0.0.1" \
+  ASAN_OPTIONS=detect_leaks=1:abort_on_error=0:fast_unwind_on_malloc=0 "${wrap[@]}" "$bin" -f -d -c "$dir/m.conf" -P "$dir/pid" -p "inet:$port@127.0.0.1" \
       >"$dir/stdout" 2>"$dir/daemon.log" &
   pid=$!
   track_pid "$pid"
@@ -176,6 +184,10 @@ run_variant() {
   if grep -qE "ERROR: AddressSanitizer|runtime error:|ERROR: LeakSanitizer" "$dir/daemon.log"; then
     fail "milter $variant: no sanitizer reports" "$(grep -m1 -A4 -E 'ERROR: |runtime error:' "$dir/daemon.log" | tr '\n' ' ')"
   else pass "milter $variant: no sanitizer reports in the daemon log"; fi
+  if [ "$variant" = valgrind ]; then
+    if [ $rc -eq 0 ] && [ ! -s "$dir/valgrind.log" ]; then pass "milter valgrind: memcheck reports no errors and no definite leaks"
+    else fail "milter valgrind: memcheck reports no errors and no definite leaks" "exit $rc: $(head -c 800 "$dir/valgrind.log" | tr '\n' ' ')"; fi
+  fi
 }
 
 # Daemon mode and privileges: without -f the daemon detaches; a unix socket
@@ -220,3 +232,4 @@ privdrop() {
 privdrop
 run_variant release
 run_variant asan
+run_variant valgrind
