@@ -1,12 +1,19 @@
 #!/usr/bin/env bash
-# 10-unit.sh - every cmocka unit test, built normally and under ASan+UBSan.
+# 10-unit.sh - every cmocka unit test: built normally, under ASan+UBSan, and
+# the normal build again under valgrind memcheck (errors or definite leaks fail).
 . "$(dirname "$0")/../lib.sh"
 export CMOCKA_MESSAGE_OUTPUT=TAP
-for variant in release asan; do
-  for t in "$TOP"/build/$variant/tests/test_*; do
+VG=(valgrind -q --error-exitcode=99 --leak-check=full --show-leak-kinds=definite --errors-for-leak-kinds=definite)
+for variant in release asan valgrind; do
+  dir=$variant; wrap=()
+  if [ $variant = valgrind ]; then
+    command -v valgrind >/dev/null || { fail "unit tests under valgrind: valgrind is installed"; continue; }
+    dir=release; wrap=("${VG[@]}")
+  fi
+  for t in "$TOP"/build/$dir/tests/test_*; do
     [ -x "$t" ] || continue
     name=$(basename "$t")
-    out=$(cd "$TOP" && ASAN_OPTIONS=detect_leaks=1 timeout 300 "$t" 2>&1); rc=$?
+    out=$(cd "$TOP" && ASAN_OPTIONS=detect_leaks=1 timeout 300 "${wrap[@]}" "$t" 2>&1); rc=$?
     n=0
     while IFS= read -r line; do
       case "$line" in
@@ -15,7 +22,7 @@ for variant in release asan; do
       esac
     done <<< "$out"
     if [ $rc -ne 0 ] && ! grep -q '^not ok' <<< "$out"; then
-      fail "$variant $name" "exit $rc: $(tail -5 <<< "$out" | tr '\n' ' ')"
+      fail "$variant $name" "exit $rc: $(grep -m3 -E '==[0-9]+==|ERROR' <<< "$out" | tr '\n' ' ') $(tail -3 <<< "$out" | tr '\n' ' ')"
     elif [ $n -eq 0 ]; then
       fail "$variant $name" "no TAP output"
     fi
