@@ -184,14 +184,14 @@ run_load() { # name conc label-suffix [row-name]
   echo "$line" | sed 's/^RESULT /  /' | cut -c1-200 >&2
 }
 
-# profile CONC: one more (unmeasured) pass over our milter under perf record
+# profile CONC: four more (unmeasured) passes over our milter under perf record
 # with DWARF call graphs; the summary goes into the report.
 profile() {
   log "spfdkim c=$1: profiled pass (perf record)"
   perf record -q --call-graph dwarf,16384 -F 499 -o "$WORK/perf.data" -p "$MPID" >/dev/null 2>&1 &
   local perfpid=$!
   sleep 0.5
-  ip netns exec "$NS" "$LOAD" -s "$SPEC" -d "$CORPUS" -c "$1" -l spfdkim-perf >/dev/null 2>>"$WORK/load.err" || true
+  ip netns exec "$NS" "$LOAD" -s "$SPEC" -d "$CORPUS" -c "$1" -n 4 -l spfdkim-perf >/dev/null 2>>"$WORK/load.err" || true
   kill -INT "$perfpid" 2>/dev/null || true
   wait "$perfpid" 2>/dev/null || true
   { echo "EXTRA_BEGIN profile: spfdkim-milter at c=$1, warm cache (perf record --call-graph dwarf)"
