@@ -149,6 +149,22 @@ bad:
 	return -1;
 }
 
+/*
+ * The ":domain-spec" after a mechanism name (p, len: what follows the name,
+ * CIDR suffixes already cut). 0, or -1 with err naming the token.
+ */
+static int
+take_spec(struct spf_term *t, const char *p, size_t len, const char *tok, char *err, size_t errlen)
+{
+	if (*p != ':') {
+		snprintf(err, errlen, "bad mechanism syntax '%s'", tok);
+		return -1;
+	}
+	t->spec = p + 1;
+	t->spec_len = len - 1;
+	return check_domain_spec(t->spec, t->spec_len, err, errlen);
+}
+
 static int
 parse_term(struct spf_record *r, char *tok, char *err, size_t errlen)
 {
@@ -235,33 +251,19 @@ parse_term(struct spf_record *r, char *tok, char *err, size_t errlen)
 	case SPF_M_EXISTS:
 		if (*p != ':')
 			goto needarg;
-		t->spec = p + 1;
-		t->spec_len = len - 1;
-		if (check_domain_spec(t->spec, t->spec_len, err, errlen) < 0)
+		if (take_spec(t, p, len, tok, err, errlen) < 0)
 			return -1;
 		break;
 	case SPF_M_A:
 	case SPF_M_MX:
 		if (split_dual_cidr(p, &len, &t->cidr4, &t->cidr6, err, errlen, tok) < 0)
 			return -1;
-		if (len > 0) {
-			if (*p != ':')
-				goto junk;
-			t->spec = p + 1;
-			t->spec_len = len - 1;
-			if (check_domain_spec(t->spec, t->spec_len, err, errlen) < 0)
-				return -1;
-		}
+		if (len > 0 && take_spec(t, p, len, tok, err, errlen) < 0)
+			return -1;
 		break;
 	case SPF_M_PTR:
-		if (len > 0) {
-			if (*p != ':')
-				goto junk;
-			t->spec = p + 1;
-			t->spec_len = len - 1;
-			if (check_domain_spec(t->spec, t->spec_len, err, errlen) < 0)
-				return -1;
-		}
+		if (len > 0 && take_spec(t, p, len, tok, err, errlen) < 0)
+			return -1;
 		break;
 	case SPF_M_IP4:
 	case SPF_M_IP6: {
