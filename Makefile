@@ -49,6 +49,7 @@ endif
 
 CFLAGS  ?=
 LDFLAGS ?=
+JOBS    ?= $(shell nproc 2>/dev/null || echo 2)
 ALL_CF  := $(BASE_CF) $(OPT_CF) $(CFLAGS)
 ALL_LD  := $(OPT_LD) $(LDFLAGS)
 
@@ -135,27 +136,27 @@ deps-test:
 
 # Foreground milter on the embedded default configuration.
 run: deps-build
-	@$(MAKE) --no-print-directory programs
+	@$(MAKE) -j$(JOBS) --no-print-directory programs
 	./milter/spfdkim-milter -f -d
 
 # Builds every variant, then runs every suite; the last line is "N passed, M failed".
 test: deps-test
-	@$(MAKE) --no-print-directory all
-	@$(MAKE) --no-print-directory VARIANT=asan all
-	@$(MAKE) --no-print-directory VARIANT=fuzz all
+	@$(MAKE) -j$(JOBS) --no-print-directory all
+	@$(MAKE) -j$(JOBS) --no-print-directory VARIANT=asan all
+	@$(MAKE) -j$(JOBS) --no-print-directory VARIANT=fuzz all
 	@bash tests/run.sh
 
 conformance: deps-test
-	@$(MAKE) --no-print-directory all
+	@$(MAKE) -j$(JOBS) --no-print-directory all
 	@bash tests/conformance/run.sh
 
 fuzz: deps-test
-	@$(MAKE) --no-print-directory VARIANT=fuzz all
+	@$(MAKE) -j$(JOBS) --no-print-directory VARIANT=fuzz all
 	@FUZZ_SECONDS=$${FUZZ_SECONDS:-300} bash tests/fuzz/run.sh
 
 bench:
 	@sh tools/install-deps.sh bench
-	@$(MAKE) --no-print-directory all
+	@$(MAKE) -j$(JOBS) --no-print-directory all
 	@bash bench/run.sh
 
 install: programs

@@ -356,6 +356,21 @@ main(int argc, char **argv)
 	if (!o.foreground)
 		daemonize();
 	signal(SIGPIPE, SIG_IGN);
+	/*
+	 * Handlers go in before the socket and the pid file exist: a reload or
+	 * stop sent the moment we are reachable must queue, not kill us (the
+	 * default action of SIGHUP). The main loop reads the queued signals.
+	 */
+	if (pipe2(sig_pipe, O_CLOEXEC) < 0)
+		log_fatal("pipe: %s", strerror(errno));
+	fcntl(sig_pipe[1], F_SETFL, O_NONBLOCK);
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_signal;
+	sigemptyset(&sa.sa_mask);
+	sa.sa_flags = SA_RESTART;
+	sigaction(SIGHUP, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+	sigaction(SIGINT, &sa, NULL);
 
 	if ((rt = runtime_build(c, NULL, err, sizeof(err))) == NULL) {
 		config_free(c);
@@ -396,10 +411,6 @@ main(int argc, char **argv)
 	if (o.foreground && o.debug)
 		print_mta_lines(rt->cfg->socket);
 
-	if (pipe2(sig_pipe, O_CLOEXEC) < 0)
-		log_fatal("pipe: %s", strerror(errno));
-	fcntl(sig_pipe[1], F_SETFL, O_NONBLOCK);
-
 	/* libmilter's threads inherit a mask with our signals blocked ... */
 	sigemptyset(&set);
 	sigaddset(&set, SIGHUP);
@@ -408,14 +419,7 @@ main(int argc, char **argv)
 	pthread_sigmask(SIG_BLOCK, &set, &old);
 	if ((errno = pthread_create(&tid, NULL, milter_thread, &milter_rc)) != 0)
 		log_fatal("pthread_create: %s", strerror(errno));
-	/* ... while this thread takes them. */
-	memset(&sa, 0, sizeof(sa));
-	sa.sa_handler = on_signal;
-	sigemptyset(&sa.sa_mask);
-	sa.sa_flags = SA_RESTART;
-	sigaction(SIGHUP, &sa, NULL);
-	sigaction(SIGTERM, &sa, NULL);
-	sigaction(SIGINT, &sa, NULL);
+	/* ... while this thread takes them (handlers are in place already). */
 	pthread_sigmask(SIG_UNBLOCK, &set, NULL);
 	log_info("spfdkim-milter started on %s (config %s, pid %ld)", rt->cfg->socket,
 	    rt->cfg->source, (long)getpid());

@@ -119,6 +119,9 @@ run_variant() {
   track_pid "$pid"
   if wait_port "$port" 20; then pass "milter $variant: listens on the -p inet socket (-f -d -c FILE -p inet:PORT@127.0.0.1)"
   else fail "milter $variant: listens on the -p inet socket (-f -d -c FILE -p inet:PORT@127.0.0.1)" "port $port: $(tail -3 "$dir/daemon.log")"; return; fi
+  # Ready once it logs "started on" (the socket opens a little earlier).
+  wait_count "$dir/daemon.log" "spfdkim-milter started on" 0 30 ||
+    fail "milter $variant: logs \"started on\" once ready" "$(tail -3 "$dir/daemon.log")"
   if grep -qF "smtpd_milters = inet:127.0.0.1:$port" "$dir/stdout" &&
      grep -qF "milter_default_action = accept" "$dir/stdout" &&
      grep -qF "INPUT_MAIL_FILTER(" "$dir/stdout"; then
@@ -229,7 +232,36 @@ privdrop() {
   else fail "milter: SIGTERM as user nobody: exits, removes its pid file and socket" "pid $pid: $(ls "$dir" | tr "\n" " "; tail -2 "$dir/milter.log" | tr "\n" " ")"; fi
 }
 
+# Reload and stop signals are handled from the moment the milter is
+# reachable: a SIGHUP sent then (as an init system may) is a reload, never
+# the default "terminate". Deterministic: the pid file is a FIFO, so the
+# daemon blocks while writing it, with its socket already open; we read its
+# caught-signal mask there, then let it go and send SIGHUP.
+early_hup() {
+  local bin dir port pid cgt
+  bin=$(bin release spfdkim-milter)
+  dir=$T_TMP/early; mkdir -p "$dir"; port=$(free_port)
+  printf 'Socket inet:%s@127.0.0.1\nResolver %s\nLog %s/milter.log\n' "$port" "$TEST_DNS" "$dir" > "$dir/m.conf"
+  mkfifo "$dir/pid"
+  "$bin" -f -c "$dir/m.conf" -P "$dir/pid" >/dev/null 2>&1 &
+  pid=$!; track_pid "$pid"
+  wait_port "$port" 10
+  cgt=$(awk '/^SigCgt/{print $2}' "/proc/$pid/status" 2>/dev/null)
+  timeout 5 cat "$dir/pid" >/dev/null
+  if [ -n "$cgt" ] && (( 0x$cgt & 1 )); then
+    pass "milter: SIGHUP is handled before the socket and pid file exist"
+  else fail "milter: SIGHUP is handled before the socket and pid file exist" "SigCgt=$cgt"; fi
+  wait_count "$dir/milter.log" "started on" 0 10
+  kill -HUP "$pid" 2>/dev/null
+  wait_count "$dir/milter.log" "reloaded configuration" 0 10
+  if kill -0 "$pid" 2>/dev/null && grep -qF "reloaded configuration" "$dir/milter.log"; then
+    pass "milter: a SIGHUP right after start reloads, and the milter keeps running"
+  else fail "milter: a SIGHUP right after start reloads, and the milter keeps running" "$(tail -2 "$dir/milter.log" | tr '\n' ' ')"; fi
+  kill -TERM "$pid" 2>/dev/null; wait "$pid" 2>/dev/null
+}
+
 privdrop
+early_hup
 run_variant release
 run_variant asan
 run_variant valgrind
