@@ -16,9 +16,9 @@ static const struct {
 	{ "spf-audit", ctl_spf_audit, "spf-audit --domain D --ip A [--ip B...] [--resolver HOST@PORT]" },
 	{ "genkey", ctl_genkey, "genkey -d DOMAIN -s SELECTOR [-t rsa|ed25519] [-b BITS] [-D DIR]" },
 	{ "dkim-verify", ctl_dkim_verify, "dkim-verify FILE [--resolver HOST@PORT]" },
-	{ "purge", ctl_purge, "purge [-c CONFIG]" },
-	{ "spamlog", ctl_spamlog, "spamlog [-c CONFIG] [--since 7d]" },
-	{ "report", ctl_report, "report [-c CONFIG] [--since 30d] [--html FILE]" },
+	{ "purge", ctl_purge, "purge [-c CONFIG] [--folder SPAMFOLDER] [--days N]" },
+	{ "spamlog", ctl_spamlog, "spamlog [-c CONFIG] [--since 7d] [--log FILE]" },
+	{ "report", ctl_report, "report [-c CONFIG] [--since 30d] [--html FILE] [--log FILE]" },
 };
 
 static void
