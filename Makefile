@@ -1,11 +1,21 @@
 # spfdkim-milter - top-level build.
 #
+# The engine is layered; each layer is a folder of milter/ and an archive,
+# and sees only its own headers and those of the layers it names below:
+#   common      buffers, logging, key=value lines, address lists, file/socket helpers
+#   dns         the one libunbound resolver with its cache          (common)
+#   spf         the RFC 7208 engine                                 (dns common)
+#   dkim        the RFC 6376/8463 verifier and signer               (dns common)
+#   spamfolder  spam-folder copies, spam log, retention             (common)
+#   core        config, policy, Authentication-Results, decision log (all above)
+#   daemon      main and the libmilter callbacks -> milter/spfdkim-milter
+#   ctl         the control tool and its report  -> milter/spfdkim-ctl
+#   xmail-bridge/  milter client library and the XMail filter
+#                  -> xmail-bridge/xmail-milter-bridge  (spamfolder common)
+# An upward #include does not compile; tests/suites/05-layers.sh checks the
+# same table (printed by "make print-layers") over the sources.
+#
 # Sources are found by directory, so adding a module needs no edit here:
-#   milter/*.c          core library (libspfdkim.a), except the mains below
-#   milter/main.c, milter/mlfi*.c   the daemon  -> milter/spfdkim-milter
-#   milter/ctl*.c       the control tool        -> milter/spfdkim-ctl
-#   xmail-bridge/*.c    milter client library (libmilterclient.a), except main.c
-#   xmail-bridge/main.c the XMail filter        -> xmail-bridge/xmail-milter-bridge
 #   tests/unit/test_*.c one cmocka program each
 #   tests/tools/*.c     one test helper program each
 #   tests/fuzz/fuzz_*.c one libFuzzer target each (VARIANT=fuzz, clang)
@@ -29,7 +39,7 @@ endif
 
 WARN    := -Wall -Wextra -Werror -Wshadow -Wformat=2 -Wno-format-nonliteral
 BSD_CF  := $(shell pkg-config --cflags libbsd-overlay 2>/dev/null || echo -isystem /usr/include/bsd -DLIBBSD_OVERLAY)
-BASE_CF := -std=c11 -D_GNU_SOURCE $(WARN) $(BSD_CF) -Imilter -Ixmail-bridge -pthread -MMD -MP
+BASE_CF := -std=c11 -D_GNU_SOURCE $(WARN) $(BSD_CF) -pthread -MMD -MP
 LIBS    := -lmilter -lunbound -lbsd -lssl -lcrypto -lpthread -lm
 
 ifeq ($(VARIANT),release)
@@ -53,20 +63,43 @@ JOBS    ?= $(shell nproc 2>/dev/null || echo 2)
 ALL_CF  := $(BASE_CF) $(OPT_CF) $(CFLAGS)
 ALL_LD  := $(OPT_LD) $(LDFLAGS)
 
-CORE_SRC   := $(filter-out milter/main.c milter/mlfi%.c milter/ctl%.c,$(wildcard milter/*.c))
-DAEMON_SRC := $(filter milter/main.c milter/mlfi%.c,$(wildcard milter/*.c))
-CTL_SRC    := $(wildcard milter/ctl*.c)
-CLIENT_SRC := $(filter-out xmail-bridge/main.c,$(wildcard xmail-bridge/*.c))
+# Layers, bottom first, each with the layers it may use (transitively closed).
+LAYERS            := common dns spf dkim spamfolder core daemon ctl bridge
+LAYER_DIR_bridge  := xmail-bridge
+LAYER_DEPS_common :=
+LAYER_DEPS_dns    := common
+LAYER_DEPS_spf    := dns common
+LAYER_DEPS_dkim   := dns common
+LAYER_DEPS_spamfolder := common
+LAYER_DEPS_core   := spamfolder dkim spf dns common
+LAYER_DEPS_daemon := core spamfolder dkim spf dns common
+LAYER_DEPS_ctl    := core spamfolder dkim spf dns common
+LAYER_DEPS_bridge := spamfolder common
+ldir = $(or $(LAYER_DIR_$(1)),milter/$(1))
+linc = $(foreach l,$(1) $(LAYER_DEPS_$(1)),-I$(call ldir,$(l)))
+lsrc = $(wildcard $(call ldir,$(1))/*.c)
+$(foreach l,$(LAYERS),$(eval $(B)/obj/$(call ldir,$(l))/%.o: LAYER_CF := $(call linc,$(l))))
+ALL_INC    := $(foreach l,$(LAYERS),-I$(call ldir,$(l)))
+
+DAEMON_SRC := $(call lsrc,daemon)
+CTL_SRC    := $(call lsrc,ctl)
+CLIENT_SRC := $(filter-out xmail-bridge/main.c,$(call lsrc,bridge))
 BRIDGE_SRC := $(wildcard xmail-bridge/main.c)
 UNIT_SRC   := $(wildcard tests/unit/test_*.c)
 TOOL_SRC   := $(wildcard tests/tools/*.c)
 FUZZ_SRC   := $(wildcard tests/fuzz/fuzz_*.c)
 BENCH_SRC  := $(wildcard bench/*.c)
+# Tests, tools, fuzz targets and benchmarks may use every layer.
+$(B)/obj/tests/%.o $(B)/obj/bench/%.o: LAYER_CF := $(ALL_INC)
 
 obj = $(patsubst %.c,$(B)/obj/%.o,$(1))
 
-CORE_LIB   := $(B)/libspfdkim.a
-CLIENT_LIB := $(B)/libmilterclient.a
+# One archive per engine layer; a program links its layers top first.
+ENGINE     := core spamfolder dkim spf dns common
+lib        = $(B)/lib/lib$(1).a
+ENGINE_LIBS := $(foreach l,$(ENGINE),$(call lib,$(l)))
+BRIDGE_LIBS := $(call lib,spamfolder) $(call lib,common)
+CLIENT_LIB := $(B)/lib/libmilterclient.a
 MILTER_BIN := $(BINDIR_M)/spfdkim-milter
 CTL_BIN    := $(BINDIR_M)/spfdkim-ctl
 BRIDGE_BIN := $(BINDIR_X)/xmail-milter-bridge
@@ -77,7 +110,7 @@ BENCH_BINS := $(patsubst bench/%.c,$(B)/bench/%,$(BENCH_SRC))
 
 PROGS := $(if $(DAEMON_SRC),$(MILTER_BIN)) $(if $(CTL_SRC),$(CTL_BIN)) $(if $(BRIDGE_SRC),$(BRIDGE_BIN))
 
-.PHONY: all programs tests fuzz-build run test bench fuzz conformance install clean deps-build deps-test
+.PHONY: print-layers all programs tests fuzz-build run test bench fuzz conformance install clean deps-build deps-test
 
 ifeq ($(VARIANT),fuzz)
 all: $(FUZZ_BINS)
@@ -89,9 +122,10 @@ tests: $(UNIT_BINS) $(TOOL_BINS) $(BENCH_BINS)
 
 $(B)/obj/%.o: %.c
 	@mkdir -p $(dir $@)
-	$(CC) $(ALL_CF) -c -o $@ $<
+	$(CC) $(ALL_CF) $(LAYER_CF) -c -o $@ $<
 
-$(CORE_LIB): $(call obj,$(CORE_SRC))
+$(foreach l,$(ENGINE),$(eval $(call lib,$(l)): $(call obj,$(call lsrc,$(l)))))
+$(B)/lib/lib%.a:
 	@mkdir -p $(dir $@)
 	rm -f $@ && ar rcs $@ $^
 
@@ -99,33 +133,43 @@ $(CLIENT_LIB): $(call obj,$(CLIENT_SRC))
 	@mkdir -p $(dir $@)
 	rm -f $@ && ar rcs $@ $^
 
-$(MILTER_BIN): $(call obj,$(DAEMON_SRC)) $(CORE_LIB)
+$(MILTER_BIN): $(call obj,$(DAEMON_SRC)) $(ENGINE_LIBS)
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_LD) -pthread -o $@ $^ $(LIBS)
 
-$(CTL_BIN): $(call obj,$(CTL_SRC)) $(CORE_LIB)
+$(CTL_BIN): $(call obj,$(CTL_SRC)) $(ENGINE_LIBS)
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_LD) -pthread -o $@ $^ $(LIBS)
 
-$(BRIDGE_BIN): $(call obj,$(BRIDGE_SRC)) $(CLIENT_LIB) $(CORE_LIB)
+$(BRIDGE_BIN): $(call obj,$(BRIDGE_SRC)) $(CLIENT_LIB) $(BRIDGE_LIBS)
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_LD) -pthread -o $@ $^ $(LIBS)
 
-$(B)/tests/%: $(B)/obj/tests/unit/%.o $(CLIENT_LIB) $(CORE_LIB)
+# Tests and tools may reach the ctl layer's objects (report, audit) too.
+TEST_LIBS := $(B)/lib/libctl.a $(CLIENT_LIB) $(ENGINE_LIBS)
+$(B)/lib/libctl.a: $(call obj,$(filter-out milter/ctl/ctl.c,$(CTL_SRC)))
+	@mkdir -p $(dir $@)
+	rm -f $@ && ar rcs $@ $^
+
+$(B)/tests/%: $(B)/obj/tests/unit/%.o $(TEST_LIBS)
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_LD) -pthread -o $@ $^ -lcmocka $(LIBS)
 
-$(B)/tests/%: $(B)/obj/tests/tools/%.o $(CLIENT_LIB) $(CORE_LIB)
+$(B)/tests/%: $(B)/obj/tests/tools/%.o $(TEST_LIBS)
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_LD) -pthread -o $@ $^ $(LIBS)
 
-$(B)/bench/%: $(B)/obj/bench/%.o $(CLIENT_LIB) $(CORE_LIB)
+$(B)/bench/%: $(B)/obj/bench/%.o $(TEST_LIBS)
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_LD) -pthread -o $@ $^ $(LIBS)
 
-$(B)/fuzz/%: $(B)/obj/tests/fuzz/%.o $(CLIENT_LIB) $(CORE_LIB)
+$(B)/fuzz/%: $(B)/obj/tests/fuzz/%.o $(TEST_LIBS)
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_LD) -fsanitize=fuzzer -pthread -o $@ $^ $(LIBS)
+
+# "LAYER DIR DEP..." per line, for tests/suites/05-layers.sh.
+print-layers:
+	@$(foreach l,$(LAYERS),echo "$(l) $(call ldir,$(l)) $(LAYER_DEPS_$(l))";)
 
 # --- the README's commands -------------------------------------------------
 

@@ -35,15 +35,15 @@ fi
 # Plain text of a page, for the consistency checks.
 txt() { MANWIDTH=200 man -l "$TOP/man/$1" 2>/dev/null | col -bx; }
 
-# Every config key in milter/config.c is in spfdkim-milter.conf(5).
-keys=$(sed -n 's/^[[:space:]]*{ "\([A-Za-z]*\)", K_.*/\1/p' "$TOP/milter/config.c")
-for r in $(sed -n 's/^[[:space:]]*SPF_KEYS("\([A-Za-z]*\)".*/\1/p' "$TOP/milter/config.c"); do keys="$keys SPF${r}Action SPF${r}Reply"; done
-for r in $(sed -n 's/^[[:space:]]*DKIM_KEYS("\([A-Za-z]*\)".*/\1/p' "$TOP/milter/config.c"); do keys="$keys DKIM${r}Action DKIM${r}Reply"; done
+# Every config key in milter/core/config.c is in spfdkim-milter.conf(5).
+keys=$(sed -n 's/^[[:space:]]*{ "\([A-Za-z]*\)", K_.*/\1/p' "$TOP/milter/core/config.c")
+for r in $(sed -n 's/^[[:space:]]*SPF_KEYS("\([A-Za-z]*\)".*/\1/p' "$TOP/milter/core/config.c"); do keys="$keys SPF${r}Action SPF${r}Reply"; done
+for r in $(sed -n 's/^[[:space:]]*DKIM_KEYS("\([A-Za-z]*\)".*/\1/p' "$TOP/milter/core/config.c"); do keys="$keys DKIM${r}Action DKIM${r}Reply"; done
 conf5=$(txt spfdkim-milter.conf.5)
 n=0; missing=""
 for k in $keys; do n=$((n + 1)); grep -qw -- "$k" <<<"$conf5" || missing="$missing $k"; done
-if [ "$n" -ge 40 ] && [ -z "$missing" ]; then pass "man spfdkim-milter.conf.5: documents all $n keys of milter/config.c"
-else fail "man spfdkim-milter.conf.5: documents all keys of milter/config.c" "$n keys; missing:$missing"; fi
+if [ "$n" -ge 40 ] && [ -z "$missing" ]; then pass "man spfdkim-milter.conf.5: documents all $n keys of milter/core/config.c"
+else fail "man spfdkim-milter.conf.5: documents all keys of milter/core/config.c" "$n keys; missing:$missing"; fi
 
 # Every option of spfdkim-milter's usage is in spfdkim-milter(8).
 M=$(bin release spfdkim-milter)

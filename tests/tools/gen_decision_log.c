@@ -58,7 +58,7 @@ struct scope {
 static struct scope sc[2];
 static const char *const WLABEL[5] = { "fail→reject", "softfail→reject", "temperror→tempfail", "permerror→reject", "dkim_fail→reject" };
 
-/* The log's quoting rule, written independently of milter/kvline.c. */
+/* The log's quoting rule, written independently of milter/common/kvline.c. */
 static void
 q(FILE *f, const char *v)
 {

@@ -82,25 +82,6 @@ static const struct key keys[] = {
 };
 #define NKEYS (sizeof(keys) / sizeof(keys[0]))
 
-static const char *const action_names[ACT_COUNT] = { "accept", "reject", "save-reject", "quarantine" };
-
-const char *
-action_str(enum action a)
-{
-	return (unsigned)a < ACT_COUNT ? action_names[a] : "accept";
-}
-
-int
-action_parse(const char *s, enum action *out)
-{
-	for (int i = 0; i < ACT_COUNT; i++)
-		if (strcasecmp(s, action_names[i]) == 0) {
-			*out = (enum action)i;
-			return 0;
-		}
-	return -1;
-}
-
 static int
 bool_parse(const char *s, int *out)
 {

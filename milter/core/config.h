@@ -18,15 +18,11 @@
 
 #include "dkim.h"
 #include "log.h"
+#include "policy.h"
 #include "spf.h"
 
 #define CONFIG_LINE_MAX 4096     /* bytes per line */
 #define CONFIG_FILE_MAX (1 << 20) /* bytes per file */
-
-enum action { ACT_ACCEPT, ACT_REJECT, ACT_SAVE_REJECT, ACT_QUARANTINE };
-#define ACT_COUNT 4
-const char *action_str(enum action a);   /* "accept", "reject", "save-reject", "quarantine" */
-int action_parse(const char *s, enum action *out);
 
 enum spf_identity { ID_MAILFROM, ID_HEADER_FROM };
 

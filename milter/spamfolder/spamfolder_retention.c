@@ -105,7 +105,7 @@ spamfolder_is_ours(const struct spamfolder *sf, const char *dir, const char *nam
 	const char *sub;
 	int dfd, r;
 
-	if (!spamfolder_enabled(sf) || dir == NULL || name == NULL || name[0] == '.')
+	if ((sf == NULL || !sf->enabled) || dir == NULL || name == NULL || name[0] == '.')
 		return 0;
 	sub = strrchr(dir, '/');
 	sub = sub != NULL ? sub + 1 : dir;
@@ -162,7 +162,7 @@ spamfolder_purge(struct spamfolder *sf, time_t now, unsigned *removed, char *err
 	time_t cutoff;
 
 	*removed = 0;
-	if (!spamfolder_enabled(sf))
+	if ((sf == NULL || !sf->enabled))
 		return 0;
 	cutoff = now - (time_t)sf->retention_days * 86400;
 	purge_dir(sf, "new", cutoff, removed, err, errlen, &failed);
@@ -178,7 +178,7 @@ spamfolder_maybe_sweep(struct spamfolder *sf, time_t now)
 	unsigned removed;
 	int due;
 
-	if (!spamfolder_enabled(sf) || pthread_mutex_trylock(&sf->sweep_lock) != 0)
+	if ((sf == NULL || !sf->enabled) || pthread_mutex_trylock(&sf->sweep_lock) != 0)
 		return 0;
 	due = sf->last_sweep == 0 || now - sf->last_sweep >= SPAMFOLDER_SWEEP_INTERVAL ||
 	    sf->last_sweep - now >= SPAMFOLDER_SWEEP_INTERVAL;

@@ -14,9 +14,16 @@
 
 #include <stddef.h>
 
-#include "config.h"
+#include "dkim.h"
+#include "spf.h"
 
 #define POLICY_REPLY_MAX 512
+
+/* What is done with a message; the config maps each check result to one. */
+enum action { ACT_ACCEPT, ACT_REJECT, ACT_SAVE_REJECT, ACT_QUARANTINE };
+#define ACT_COUNT 4
+const char *action_str(enum action a);   /* "accept", "reject", "save-reject", "quarantine" */
+int action_parse(const char *s, enum action *out);
 
 /* Default reply templates (RFC 7372 codes). */
 const char *policy_default_spf_reply(enum spf_result r);

@@ -67,7 +67,8 @@ ctl_report(int argc, char **argv)
 	FILE *fp;
 	int rc = 0;
 
-	for (int i = 1; i < argc; i++) {
+	/* Every option takes a value, so options come in pairs. */
+	for (int i = 1; i < argc; i += 2) {
 		const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
 
 		if (strcmp(a, "-h") == 0 || strcmp(a, "--help") == 0)
@@ -88,7 +89,6 @@ ctl_report(int argc, char **argv)
 			fprintf(stderr, "spfdkim-ctl report: unknown option '%s'\n", a);
 			return usage();
 		}
-		i++;
 	}
 	if (report_parse_since(since_s, time(NULL), &since, err, sizeof(err)) < 0) {
 		fprintf(stderr, "spfdkim-ctl report: %s\n", err);

@@ -8,6 +8,7 @@
 #include <ctype.h>
 #include <stdio.h>
 #include <string.h>
+#include <strings.h>
 
 #include "policy.h"
 
@@ -30,6 +31,25 @@ static const char *const dkim_defaults[DKIM_V_COUNT] = {
 	[DKIM_V_TEMPERROR] = "451 4.7.5 DKIM temporary error, try again later",
 	[DKIM_V_PERMERROR] = "550 5.7.20 No passing DKIM signature found",
 };
+
+static const char *const action_names[ACT_COUNT] = { "accept", "reject", "save-reject", "quarantine" };
+
+const char *
+action_str(enum action a)
+{
+	return (unsigned)a < ACT_COUNT ? action_names[a] : "accept";
+}
+
+int
+action_parse(const char *s, enum action *out)
+{
+	for (int i = 0; i < ACT_COUNT; i++)
+		if (strcasecmp(s, action_names[i]) == 0) {
+			*out = (enum action)i;
+			return 0;
+		}
+	return -1;
+}
 
 const char *
 policy_default_spf_reply(enum spf_result r)

@@ -5,7 +5,7 @@
  *   spfdkim-ctl purge   [-c CONFIG] [--folder SPAMFOLDER] [--days N]
  *   spfdkim-ctl spamlog [-c CONFIG] [--log SPAMLOG] [--since 7d]
  *
- * The config (milter/config.h) gives SpamFolder, SpamRetentionDays and
+ * The config (milter/core/config.h) gives SpamFolder, SpamRetentionDays and
  * SpamLog; the flags override it (and work without a config). purge deletes
  * only the milter's own copies older than the retention (spamfolder.h) and
  * prints how many. spamlog prints the spam log as a table, newest last;
@@ -37,7 +37,8 @@ parse_opts(int argc, char **argv, struct spamopts *o, int want_since)
 {
 	memset(o, 0, sizeof(*o));
 	o->days = -1;
-	for (int i = 1; i < argc; i++) {
+	/* Every option takes a value, so options come in pairs. */
+	for (int i = 1; i < argc; i += 2) {
 		const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
 
 		if (strcmp(a, "-h") == 0 || strcmp(a, "--help") == 0)
@@ -66,7 +67,6 @@ parse_opts(int argc, char **argv, struct spamopts *o, int want_since)
 			fprintf(stderr, "spfdkim-ctl %s: unknown option '%s'\n", argv[0], a);
 			return 2;
 		}
-		i++;
 	}
 	return 0;
 }

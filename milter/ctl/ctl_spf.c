@@ -91,7 +91,7 @@ ctl_spf(int argc, char **argv)
 	const char *identity;
 	char hdomain[256];
 
-	for (int i = 1; i < argc; i++) {
+	for (int i = 1; i < argc; i += 2) {	/* options come in pairs */
 		const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
 		if (v == NULL) {
 			fprintf(stderr, "spfdkim-ctl spf: %s needs a value\n", a);
@@ -109,7 +109,6 @@ ctl_spf(int argc, char **argv)
 			fprintf(stderr, "spfdkim-ctl spf: unknown option '%s'\n", a);
 			return 2;
 		}
-		i++;
 	}
 	if (ip == NULL || from == NULL || helo == NULL) {
 		fprintf(stderr, "usage: spfdkim-ctl spf --ip IP --mail-from ADDR --helo NAME [--resolver HOST@PORT] [--header-from ADDR]\n");
@@ -235,7 +234,7 @@ ctl_spf_record(int argc, char **argv)
 	char rec[SPF_MAX_RECORD + 1], term[200], err[256];
 	struct spf_record parsed;
 
-	for (int i = 1; i < argc; i++) {
+	for (int i = 1; i < argc; i += 2) {	/* options come in pairs */
 		const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
 		if (v == NULL) {
 			fprintf(stderr, "spfdkim-ctl spf-record: %s needs a value\n", a);
@@ -258,7 +257,6 @@ ctl_spf_record(int argc, char **argv)
 			fprintf(stderr, "spfdkim-ctl spf-record: unknown option '%s'\n", a);
 			return 2;
 		}
-		i++;
 	}
 	if (domain == NULL || nips + nincs == 0) {
 		fprintf(stderr, "usage: spfdkim-ctl spf-record --domain D --ip A [--ip B...]\n");
@@ -324,7 +322,7 @@ ctl_spf_audit(int argc, char **argv)
 	int rc = 0;
 	char sender[300];
 
-	for (int i = 1; i < argc; i++) {
+	for (int i = 1; i < argc; i += 2) {	/* options come in pairs */
 		const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
 		if (v == NULL) {
 			fprintf(stderr, "spfdkim-ctl spf-audit: %s needs a value\n", a);
@@ -345,7 +343,6 @@ ctl_spf_audit(int argc, char **argv)
 			fprintf(stderr, "spfdkim-ctl spf-audit: unknown option '%s'\n", a);
 			return 2;
 		}
-		i++;
 	}
 	if (domain == NULL || nips == 0) {
 		fprintf(stderr, "usage: spfdkim-ctl spf-audit --domain D --ip A [--ip B...] [--resolver HOST@PORT]\n");
