@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: BSD-2-Clause
 # spfdkim-milter - top-level build.
 #
 # The engine is layered; each layer is a folder of milter/ and an archive,

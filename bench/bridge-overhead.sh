@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: BSD-2-Clause
 # bench/bridge-overhead.sh - what xmail-milter-bridge itself costs per
 # message, with the milter's time excluded.
 #

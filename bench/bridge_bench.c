@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * bridge_bench.c - the XMail bridge's own cost per message.
  *

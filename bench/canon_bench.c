@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * canon_bench.c - what DKIM body hashing costs per message over the bench
  * corpus, for the report's "where the CPU goes":

@@ -1,4 +1,5 @@
 #!/usr/bin/python3
+# SPDX-License-Identifier: BSD-2-Clause
 """
 gen_corpus.py - the deterministic benchmark corpus for `make bench`.
 

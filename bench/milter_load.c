@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * milter_load.c - the benchmark load generator: plays the corpus of
  * bench/gen_corpus.py to one milter, as an MTA would, and measures it.

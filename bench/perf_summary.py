@@ -1,4 +1,5 @@
 #!/usr/bin/python3
+# SPDX-License-Identifier: BSD-2-Clause
 """
 perf_summary.py - condenses `perf script` output (perf record --call-graph
 dwarf of our milter, made by bench/run.sh with BENCH_PERF=1) into the two

@@ -1,4 +1,5 @@
 #!/usr/bin/python3
+# SPDX-License-Identifier: BSD-2-Clause
 """
 report.py - turns the result lines of bench/run.sh into bench/results.md
 and prints its main tables (results, ratios, targets) on stdout.

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: BSD-2-Clause
 # bench/run.sh - `make bench`: our milter, OpenDKIM (verify) and OpenDMARC
 # (SPFSelfValidate) measured side by side on one deterministic corpus.
 #

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: BSD-2-Clause
 # tests/lib.sh - shared helpers for test suites (source it; bash only).
 #
 # A suite reports with `pass NAME` and `fail NAME [WHY]`; tests/run.sh counts

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: BSD-2-Clause
 # tests/run.sh - run every suite in tests/suites/ in name order and count.
 #
 # The last line printed is "N passed, M failed". SUITES=pattern runs only

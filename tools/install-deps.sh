@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: BSD-2-Clause
 # install-deps.sh - install the Debian packages a target needs, if missing.
 #
 # Usage: tools/install-deps.sh build|run|test|bench

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * main.c - xmail-milter-bridge: runs one milter from an XMail SMTP filter
  * stage (filters.post-rcpt.tab, filters.pre-data.tab, filters.post-data.tab).

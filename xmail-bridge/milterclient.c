@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * milterclient.c - the MTA side of the milter protocol: connection,
  * negotiation, the per-message steps and reply collection (see

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * milterclient.h - the MTA side of the milter protocol (version 6), as a
  * small library: the XMail bridge and the benchmark load generator use it.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * milterproto.c - decode the packets a milter sends to the MTA (see
  * milterproto.h). Pure functions over a caller's buffer: no I/O, no state.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * milterproto.h - milter protocol (version 6) wire format, MTA side: the
  * constants (from libmilter's mfdef.h) and a pure decoder for the packets

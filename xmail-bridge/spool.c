@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * spool.c - XMail's SMTP filter file: parse, un-stuff, edit, rewrite (see
  * spool.h for the layout and the caps).

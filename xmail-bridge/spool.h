@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * spool.h - XMail's SMTP filter file ($(FILE)): parse it, hand out the
  * message un-stuffed, apply milter edits and rewrite it atomically.

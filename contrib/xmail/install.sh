@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: BSD-2-Clause
 # contrib/xmail/install.sh - add (or remove) the xmail-milter-bridge line in
 # an XMail MailRoot, so XMail runs spfdkim-milter from its SMTP filters.
 #

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * kvline.c - key=value log lines: quoting for writers, a strict splitter for
  * readers (the report and the spam-log table). See kvline.h for the rule.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * kvline.h - key=value log lines (decision log, spam log): quote values when
  * writing, split and unquote when reading.

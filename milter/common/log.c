@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * log.c - process-wide logging: syslog, stderr or an append-only file.
  *

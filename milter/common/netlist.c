@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * netlist.c - client address lists: parse whitelist lines, match addresses.
  *

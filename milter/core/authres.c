@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * authres.c - Authentication-Results and Received-SPF values (see authres.h).
  */

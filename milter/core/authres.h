@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * authres.h - our trace header fields: Authentication-Results (RFC 8601)
  * and Received-SPF (RFC 7208 section 9.1).

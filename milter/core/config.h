@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * config.h - the daemon's configuration: one key table, a parser, snapshots.
  *

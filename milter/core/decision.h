@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * decision.h - the one decision line per message (format shared with the
  * report tool and the bench: see /tmp/shared-formats.md).

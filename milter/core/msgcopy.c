@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * msgcopy.c - spool a message to an unlinked temp file (see msgcopy.h).
  */

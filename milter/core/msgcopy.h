@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * msgcopy.h - spool one message to an unlinked temp file, so a save action
  * (save-reject, quarantine) can copy it to the spam folder at end of message.

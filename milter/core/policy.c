@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * policy.c - action ranking and SMTP reply templates (see policy.h).
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * runtime.c - build, share and swap the per-config runtime (see runtime.h).
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * runtime.h - everything a session needs from one configuration, built once.
  *

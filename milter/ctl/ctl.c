@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * ctl.c - spfdkim-ctl: dispatch a subcommand to its module.
  */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * ctl.h - spfdkim-ctl subcommands. Each returns the process exit code:
  * 0 success, 1 a negative finding (e.g. a check that failed), 2 usage or

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * ctl_dkim.c - spfdkim-ctl genkey and dkim-verify.
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * ctl_report.c - spfdkim-ctl report: read the decision log, print what
  * happened and what stricter settings would have done.

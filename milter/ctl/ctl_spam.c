@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * ctl_spam.c - spfdkim-ctl purge and spamlog: the spam folder and spam log
  * seen from the command line.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * ctl_spf.c - the SPF subcommands of spfdkim-ctl.
  *

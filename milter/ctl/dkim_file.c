@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * dkim_file.c - whole messages from files for spfdkim-ctl dkim-verify and
  * the test and bench tools: split header fields (CRLF or LF input, folded

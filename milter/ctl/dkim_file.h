@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * dkim_file.h - feed a whole message held in memory to a dkim_msg, and
  * print a dkim_report as spfdkim-ctl dkim-verify does.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * report.h - the hardening report: what the decision log says, and what
  * stricter settings would have done (spfdkim-ctl report).

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * report_html.c - the report as one self-contained HTML page: inline CSS and
  * inline SVG plots (SPF results per day, what-if impact), then the tables of

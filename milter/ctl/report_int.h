@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * report_int.h - the report's counters, shared by report_stats.c (parsing
  * and counting), report_text.c and report_html.c (output). Not for other

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * spf_audit.c - counts the DNS-querying terms a published SPF record needs
  * in the worst case (every include: and redirect= followed), for

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * spf_audit.h - static analysis of a published SPF record for admins
  * (spfdkim-ctl spf-audit): how many DNS-querying terms it needs.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * main.c - spfdkim-milter: options, start-up, privileges, signals, reload.
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * mlfi.c - the libmilter callbacks up to the end of the header, and the
  * session helpers (SPF check, decision line, spam log, replies).

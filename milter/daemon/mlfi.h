@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * mlfi.h - the milter session: per-connection and per-message state shared
  * by the libmilter callbacks (mlfi.c) and end-of-message logic (mlfi_eom.c).

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * mlfi_eom.c - end of message: finish DKIM, run the header-from SPF check,
  * combine the actions, write our headers at the top, and reject, save or

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * dkim.c - DKIM verification and signing of one message (contract in
  * dkim.h), with OpenSSL: tags, keys, canonicalization and crypto are our

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * dkim.h - DKIM verification and signing of one message (OpenSSL; no libopendkim).
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * dkim_canon.c - header and body canonicalization and the signature check
  * (see dkim_canon.h): every DKIM verification, and our Ed25519 signer.

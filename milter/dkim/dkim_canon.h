@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * dkim_canon.h - RFC 6376 canonicalization and the signature check, for
  * every verification and for our signers (dkim_sign.c).

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * dkim_keytable.c - load OpenDKIM KeyTable/SigningTable files, pick the
  * signing keys for a From: address. See dkim_keytable.h for the formats.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * dkim_keytable.h - OpenDKIM-compatible KeyTable and SigningTable.
  *

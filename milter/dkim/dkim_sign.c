@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * dkim_sign.c - rsa-sha256 and ed25519-sha256 DKIM signatures made with
  * OpenSSL (see dkim_sign.h for why not libopendkim). The value is folded

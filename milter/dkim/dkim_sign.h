@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * dkim_sign.h - rsa-sha256 and ed25519-sha256 (RFC 8463) DKIM signatures
  * made with OpenSSL.

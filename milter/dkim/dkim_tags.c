@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * dkim_tags.c - RFC 6376 tag lists, DKIM-Signature and key record checks.
  *

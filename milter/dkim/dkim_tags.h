@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * dkim_tags.h - RFC 6376 tag lists: the DKIM-Signature (section 3.5) and
  * the key record (section 3.6.1), parsed and checked before any hashing.

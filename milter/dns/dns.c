@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * dns.c - the one DNS layer (contract in dns.h), on libunbound.
  *

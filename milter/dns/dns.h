@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * dns.h - the one DNS layer, shared by SPF and DKIM, on libunbound.
  *

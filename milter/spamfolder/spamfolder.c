@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * spamfolder.c - keep suspect mail: the target (a Maildir, or an XMail
  * account's Maildir) and saving one copy of a message into it.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * spamfolder.h - keep suspect mail: save a copy, retention, the spam log.
  *

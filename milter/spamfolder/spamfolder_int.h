@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * spamfolder_int.h - the spam folder's private state, shared by
  * spamfolder.c (target, save), spamfolder_retention.c (sweep, purge) and

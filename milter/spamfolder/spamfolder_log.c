@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * spamfolder_log.c - the spam log line and the X-Spam-Folder-* header block
  * of a saved copy, both built from one struct spam_meta.

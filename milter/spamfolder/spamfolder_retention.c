@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * spamfolder_retention.c - SpamRetentionDays: delete our old copies.
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * spf.h - SPF check_host() (RFC 7208), the public face of the SPF engine.
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * spf_eval.c - check_host() of RFC 7208 (4-7): the SPF evaluator.
  *

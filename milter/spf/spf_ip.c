@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * spf_ip.c - client addresses for SPF (see spf_ip.h).
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * spf_ip.h - client addresses for SPF: parsing (IPv4-mapped IPv6 becomes
  * IPv4, RFC 7208 5), CIDR matching and the text forms the macros and the

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * spf_macro.h - SPF macro strings (RFC 7208 7): syntax check and expansion.
  */

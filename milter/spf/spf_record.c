@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * spf_record.c - the SPF record parser (RFC 7208 4.6 and the ABNF of 12).
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * spf_record.h - one SPF record, parsed and fully syntax-checked
  * (RFC 7208 4.5, 4.6, 5, 6, 12).

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * spf_result.c - SPF result names (RFC 7208 2.6) and the default limits.
  */

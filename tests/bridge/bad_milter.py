@@ -1,4 +1,5 @@
 #!/usr/bin/python3
+# SPDX-License-Identifier: BSD-2-Clause
 """bad_milter.py PORT MODE - a misbehaving milter on 127.0.0.1:PORT.
 MODE garbage: answers negotiation properly, then sends junk instead of a
 reply. MODE badlen: an absurd packet length. MODE hang: negotiates, then

@@ -1,4 +1,5 @@
 #!/usr/bin/python3
+# SPDX-License-Identifier: BSD-2-Clause
 """dkim_verify.py SPOOLFILE KEYTXT [--stuffed] - verify the DKIM-Signature(s) of a
 rewritten XMail spool file on the form XMail delivers: the message after
 <<MAIL-DATA>>, un-stuffed, with Return-Path:, Delivered-To: and Received:

@@ -1,4 +1,5 @@
 #!/usr/bin/python3
+# SPDX-License-Identifier: BSD-2-Clause
 """unstuff.py SPOOLFILE - print the body the bridge must send to a milter:
 the part after the empty line that ends the headers, one leading '.'
 removed from every line."""

@@ -1,4 +1,5 @@
 #!/usr/bin/python3
+# SPDX-License-Identifier: BSD-2-Clause
 """pyspf_suite.py - the comparison column: runs Debian's python3-spf (pyspf)
 over the same manifest and the same DNS server (suite_dns.py) as our C
 driver, so both engines see identical data.

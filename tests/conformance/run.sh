@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: BSD-2-Clause
 # tests/conformance/run.sh - `make conformance`: the openspf RFC 7208 suite
 # (../shared/testdata/spf/rfc7208-tests.yml, 203 tests) through the
 # production DNS path: suite_dns.py serves each scenario's zonedata on its

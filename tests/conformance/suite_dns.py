@@ -1,4 +1,5 @@
 #!/usr/bin/python3
+# SPDX-License-Identifier: BSD-2-Clause
 """suite_dns.py - serve the zonedata of an SPF test suite (openspf YAML) as
 a small deterministic DNS server on loopback, one UDP+TCP port per scenario,
 and write a manifest of the tests for the C driver (spf_conformance).

@@ -1,4 +1,5 @@
 #!/usr/bin/python3
+# SPDX-License-Identifier: BSD-2-Clause
 """tests/dkim/corpus.py - the DKIM interoperability corpus, and dkimpy on both sides.
 
   corpus.py gen OUTDIR

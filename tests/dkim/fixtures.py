@@ -1,4 +1,5 @@
 #!/usr/bin/python3
+# SPDX-License-Identifier: BSD-2-Clause
 """tests/dkim/fixtures.py - messages that pin where we are more correct than OpenDKIM.
 
   fixtures.py gen OUTDIR

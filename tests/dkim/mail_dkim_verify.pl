@@ -1,4 +1,5 @@
 #!/usr/bin/perl
+# SPDX-License-Identifier: BSD-2-Clause
 # tests/dkim/mail_dkim_verify.pl - Mail::DKIM (libmail-dkim-perl) verifies
 # each FILE with keys from the test DNS:
 #   mail_dkim_verify.pl 127.0.0.1@PORT FILE...

@@ -1,4 +1,5 @@
 #!/usr/bin/python3
+# SPDX-License-Identifier: BSD-2-Clause
 """tests/dkim/make_zone.py - write tests/dns/zones/dkim.zone from tests/dkim/keys/.
 
 Run by hand after changing keys (the zone is committed):

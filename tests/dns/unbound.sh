@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: BSD-2-Clause
 # tests/dns/unbound.sh - the test DNS: a real unbound on loopback serving
 # tests/dns/zones/*.zone as one authoritative root zone.
 #

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: BSD-2-Clause
 # tests/e2e/milter.sh - run our spfdkim-milter for end-to-end tests (source
 # it after tests/lib.sh; bash only).
 #

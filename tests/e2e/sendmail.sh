@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: BSD-2-Clause
 # tests/e2e/sendmail.sh - Debian's sendmail from its unpacked .debs, run on
 # loopback for end-to-end tests (source it after tests/lib.sh; bash only).
 #

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * fuzz_config.c - the config parser (both line formats) and reply
  * templates never crash, leak or read out of bounds on any input.

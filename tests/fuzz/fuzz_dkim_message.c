@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * fuzz_dkim_message.c - hostile messages through the DKIM verifier (no DNS:
  * every key lookup is temperror, so the tag checks, the signature parser and

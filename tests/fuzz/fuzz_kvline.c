@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * fuzz_kvline.c - hostile decision-log and spam-log lines through the
  * key=value parser (what spfdkim-ctl report and spamlog read), and every

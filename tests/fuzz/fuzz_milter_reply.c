@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * fuzz_milter_reply.c - libFuzzer target for the milter reply parser: the
  * input is what a (hostile) milter sends. Each packet is decoded on its

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * fuzz_netlist.c - the whitelist parser and matcher never crash; every
  * address a parsed list was built from matches it.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * fuzz_spf_macro.c - libFuzzer target: SPF macro expansion. The first
  * octet picks the mode (domain-spec or explanation) and the output size;

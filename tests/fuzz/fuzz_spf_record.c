@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * fuzz_spf_record.c - libFuzzer target: the SPF record parser must accept
  * or reject any octets without a crash, leak or overread; an accepted

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * fuzz_spool.c - libFuzzer target for the XMail filter-file parser
  * (spool.c): parse any bytes as $(FILE); when it parses, apply header and

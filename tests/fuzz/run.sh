@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: BSD-2-Clause
 # tests/fuzz/run.sh - run each libFuzzer target for FUZZ_SECONDS (default 10)
 # from its seed corpus (tests/fuzz/corpus/<target>/ if present).
 # Used briefly by make test (suite 90-fuzz) and at length by make fuzz.

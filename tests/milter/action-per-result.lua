@@ -1,3 +1,4 @@
+-- SPDX-License-Identifier: BSD-2-Clause
 -- Each SPF result has its own action: softfail, neutral and none mapped to reject here, fail left at accept.
 --conf SPFSoftfailAction reject
 --conf SPFNeutralAction reject

@@ -1,3 +1,4 @@
+-- SPDX-License-Identifier: BSD-2-Clause
 -- Action quarantine when the copy cannot be saved: the message is delivered normally (never lost).
 --conf SPFSoftfailAction quarantine
 --conf SpamFolder /dev/null/spam

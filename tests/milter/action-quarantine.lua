@@ -1,3 +1,4 @@
+-- SPDX-License-Identifier: BSD-2-Clause
 -- Action quarantine: SMTP accepts, the message is copied to the spam folder and not delivered (discard).
 --conf SPFSoftfailAction quarantine
 --conf SpamFolder @DIR@/spam

@@ -1,3 +1,4 @@
+-- SPDX-License-Identifier: BSD-2-Clause
 -- Action reject: refused at MAIL time (no data transferred) with the RFC 7372 default replies.
 --conf SPFFailAction reject
 --conf SPFTemperrorAction reject

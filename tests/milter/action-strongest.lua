@@ -1,3 +1,4 @@
+-- SPDX-License-Identifier: BSD-2-Clause
 -- When SPF and DKIM both ask for actions, the strongest wins (reject-type > quarantine > accept).
 --conf SPFSoftfailAction quarantine
 --conf DKIMNoneAction reject

@@ -1,3 +1,4 @@
+-- SPDX-License-Identifier: BSD-2-Clause
 -- Incoming Authentication-Results carrying our authserv-id are removed (by per-name index); foreign ones stay.
 --conf AuthservID mx.test
 dofile(libdir .. "/lib.lua")

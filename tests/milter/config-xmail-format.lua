@@ -1,3 +1,4 @@
+-- SPDX-License-Identifier: BSD-2-Clause
 -- The config also works in XMail's tab format ("Key"<TAB>"value"), mixed with Key value lines.
 --conf "SPFFailAction"	"reject"
 --conf "SPFFailReply"	"550 5.7.23 xmail-format reply for %{domain}"

@@ -1,3 +1,4 @@
+-- SPDX-License-Identifier: BSD-2-Clause
 -- One decision line per message: every key present, in the shared order; odd values quoted; skipped message says why.
 dofile(libdir .. "/lib.lua")
 T.run(function()

@@ -1,3 +1,4 @@
+-- SPDX-License-Identifier: BSD-2-Clause
 -- dkim-lib.lua - helpers for the DKIM miltertest scripts (dkim-*.lua).
 --
 -- Needs lib.lua (T) loaded first. Messages come from tests/dkim/fixtures.py

@@ -1,3 +1,4 @@
+-- SPDX-License-Identifier: BSD-2-Clause
 -- DKIM verify mode (external, unauthenticated client): one A-R dkim= entry per signature, in header order.
 --conf DKIMMaxSignatures 16
 dofile(libdir .. "/lib.lua")

@@ -1,3 +1,4 @@
+-- SPDX-License-Identifier: BSD-2-Clause
 -- ReceivedSPFHeader no: only Authentication-Results is added.
 --conf ReceivedSPFHeader no
 dofile(libdir .. "/lib.lua")

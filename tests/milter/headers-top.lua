@@ -1,3 +1,4 @@
+-- SPDX-License-Identifier: BSD-2-Clause
 -- Received-SPF and Authentication-Results are inserted at the top of the header (index 0), with our authserv-id.
 --conf AuthservID mx.test
 dofile(libdir .. "/lib.lua")

@@ -1,3 +1,4 @@
+-- SPDX-License-Identifier: BSD-2-Clause
 -- SPFCheckHelo no (default): the HELO name is not checked when MAIL FROM is not empty.
 --conf SPFFailAction reject
 dofile(libdir .. "/lib.lua")

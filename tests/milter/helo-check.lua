@@ -1,3 +1,4 @@
+-- SPDX-License-Identifier: BSD-2-Clause
 -- SPFCheckHelo yes: the HELO name is checked on its own too (smtp.helo); a HELO fail takes SPFFailAction.
 --conf SPFCheckHelo yes
 --conf SPFFailAction reject

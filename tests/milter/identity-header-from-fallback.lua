@@ -1,3 +1,4 @@
+-- SPDX-License-Identifier: BSD-2-Clause
 -- SPF identity header-from without a From: header falls back to MAIL FROM (reported as smtp.mailfrom).
 --conf SPFIdentity header-from
 dofile(libdir .. "/lib.lua")

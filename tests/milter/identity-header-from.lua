@@ -1,3 +1,4 @@
+-- SPDX-License-Identifier: BSD-2-Clause
 -- SPF identity header-from: the From: domain is checked at end of message and reported as header.from.
 --conf SPFIdentity header-from
 --conf SPFFailAction reject

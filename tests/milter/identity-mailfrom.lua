@@ -1,3 +1,4 @@
+-- SPDX-License-Identifier: BSD-2-Clause
 -- SPF identity mailfrom (default): the MAIL FROM domain is checked at MAIL time.
 --conf SPFIdentity mailfrom
 dofile(libdir .. "/lib.lua")

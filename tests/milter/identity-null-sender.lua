@@ -1,3 +1,4 @@
+-- SPDX-License-Identifier: BSD-2-Clause
 -- SPF identity mailfrom with MAIL FROM <>: the HELO name is checked instead.
 --conf SPFIdentity mailfrom
 dofile(libdir .. "/lib.lua")

@@ -1,3 +1,4 @@
+-- SPDX-License-Identifier: BSD-2-Clause
 -- lib.lua - shared helpers for the milter's miltertest scripts.
 --
 -- Globals given by tests/suites/30-milter.sh (miltertest -D):

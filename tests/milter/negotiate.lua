@@ -1,3 +1,4 @@
+-- SPDX-License-Identifier: BSD-2-Clause
 -- Protocol economy: the milter asks the MTA to skip unused steps and not to wait for replies it never needs.
 dofile(libdir .. "/lib.lua")
 T.run(function()

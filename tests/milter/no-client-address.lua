@@ -1,3 +1,4 @@
+-- SPDX-License-Identifier: BSD-2-Clause
 -- A connect with no host address (sendmail -bs) is handled: treated as local, no crash.
 --conf SPFFailAction reject
 --conf CheckLoopback yes

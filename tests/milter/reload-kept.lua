@@ -1,3 +1,4 @@
+-- SPDX-License-Identifier: BSD-2-Clause
 -- Reload target: SPFFailAction reject is in force (run again after a refused bad reload: still in force).
 --conf SPFFailAction reject
 dofile(libdir .. "/lib.lua")

@@ -1,3 +1,4 @@
+-- SPDX-License-Identifier: BSD-2-Clause
 -- SkipAuthenticated no: authenticated sessions are SPF-checked like any other.
 --conf SkipAuthenticated no
 --conf SPFFailAction reject

@@ -1,3 +1,4 @@
+-- SPDX-License-Identifier: BSD-2-Clause
 -- Authenticated sessions ({auth_authen}) are not SPF-checked (SkipAuthenticated yes, the default).
 --conf SPFFailAction reject
 dofile(libdir .. "/lib.lua")

@@ -1,3 +1,4 @@
+-- SPDX-License-Identifier: BSD-2-Clause
 -- CheckLAN yes: LAN clients are SPF-checked (loopback stays skipped).
 --conf CheckLAN yes
 --conf SPFFailAction reject

@@ -1,3 +1,4 @@
+-- SPDX-License-Identifier: BSD-2-Clause
 -- CheckLoopback yes: loopback clients are SPF-checked (LAN stays skipped).
 --conf CheckLoopback yes
 --conf SPFFailAction reject

@@ -1,3 +1,4 @@
+-- SPDX-License-Identifier: BSD-2-Clause
 -- Loopback clients (127.0.0.0/8, ::1) are skipped unless CheckLoopback yes.
 --conf SPFFailAction reject
 dofile(libdir .. "/lib.lua")

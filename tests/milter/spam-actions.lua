@@ -1,3 +1,4 @@
+-- SPDX-License-Identifier: BSD-2-Clause
 -- Spam folder copies per action: accept and reject leave none, save-reject and
 -- quarantine leave exactly one; save-reject still gives the configured reply;
 -- every reject and save has one spam-log line.

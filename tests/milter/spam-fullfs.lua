@@ -1,3 +1,4 @@
+-- SPDX-License-Identifier: BSD-2-Clause
 -- Spam folder on a full filesystem: the save fails (logged), save-reject still
 -- replies with the configured code, quarantine delivers normally instead of
 -- losing the mail, nothing partial is left, other mail flows, and once space

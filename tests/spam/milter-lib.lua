@@ -1,3 +1,4 @@
+-- SPDX-License-Identifier: BSD-2-Clause
 -- milter-lib.lua - helpers for the spam-folder miltertest scripts (tests/milter/spam-*.lua): count the
 -- copies in the spam folder and the lines of the spam log.
 --

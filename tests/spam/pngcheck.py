@@ -1,4 +1,5 @@
 #!/usr/bin/python3
+# SPDX-License-Identifier: BSD-2-Clause
 """pngcheck.py PNG MIN_W MIN_H - is this a real, non-blank screenshot?
 
 Decodes the PNG with zlib only (8-bit RGB/RGBA, all five filters), then

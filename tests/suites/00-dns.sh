@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: BSD-2-Clause
 # 00-dns.sh - the test DNS answers from our zones, and nothing else.
 . "$(dirname "$0")/../lib.sh"
 need_dns || exit 0

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: BSD-2-Clause
 # 05-layers.sh - no source file includes a header of a layer above its own.
 #
 # The layer table is the Makefile's ("make print-layers": LAYER DIR DEPS...),

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: BSD-2-Clause
 # 10-unit.sh - every cmocka unit test: built normally, under ASan+UBSan, and
 # the normal build again under valgrind memcheck (errors or definite leaks fail).
 . "$(dirname "$0")/../lib.sh"

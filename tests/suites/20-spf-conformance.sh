@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: BSD-2-Clause
 # 20-spf-conformance.sh - the RFC 7208 suite (203 tests) through the
 # production DNS path (tests/conformance/run.sh), with the release and the
 # ASan+UBSan drivers; also reports the pyspf comparison it prints.

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: BSD-2-Clause
 # 21-spf-ctl.sh - spfdkim-ctl spf / spf-record / spf-audit against the SPF
 # records of tests/dns/zones/spf-ctl.zone served by the test unbound,
 # including bad input (malformed and duplicate records, a giant TXT, a CNAME

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: BSD-2-Clause
 # 30-milter.sh - the milter daemon under miltertest, release and ASan builds.
 #
 # One daemon per build variant runs against the test unbound. Each script in

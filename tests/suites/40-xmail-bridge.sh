@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: BSD-2-Clause
 # 40-xmail-bridge.sh - xmail-milter-bridge replayed the way XMail 1.27 calls
 # an SMTP filter (../shared/testdata/xmail/README.md): a copy of each spool
 # fixture in a temp dir under its own name, the argv of args/*.args built

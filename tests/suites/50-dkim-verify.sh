@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: BSD-2-Clause
 # 50-dkim-verify.sh - spfdkim-ctl dkim-verify gives the RFC 6376/8601 verdict
 # for each signature, with keys from the test DNS (tests/dns/zones/dkim.zone),
 # including every case where OpenDKIM (opendkim -t) is wrong.

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: BSD-2-Clause
 # 51-dkim-interop.sh - DKIM interoperability on 60 varied messages
 # (tests/dkim/corpus.py: multipart, 8-bit, folded and long headers, several
 # signatures, empty body, CRLF and LF input), keys from the test DNS:

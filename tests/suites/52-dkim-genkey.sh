@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: BSD-2-Clause
 # 52-dkim-genkey.sh - spfdkim-ctl genkey writes a 0600 private key and prints
 # a TXT record and zone-file line that work: the zone line is served by a
 # second test unbound, a message signed with the new key verifies as pass

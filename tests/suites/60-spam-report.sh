@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: BSD-2-Clause
 # 60-spam-report.sh - the report on a generated decision log, its HTML page
 # in headless Chromium, the spam-log table, and purge with backdated files.
 . "$(dirname "$0")/../lib.sh"

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: BSD-2-Clause
 # 61-spam-milter.sh - the spam folder through the milter (miltertest): copies
 # per action, the configured reply, an XMail account as the folder, and a
 # spam folder on a full filesystem (a 64k tmpfs mounted here).

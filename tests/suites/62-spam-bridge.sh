@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: BSD-2-Clause
 # 62-spam-bridge.sh - the spam folder through XMail's bridge: xmail-milter-bridge
 # (argv from conf/xmail/filters.post-data.tab) in front of spfdkim-milter, whose
 # SpamFolder is a local XMail account. Each action leaves the right number of

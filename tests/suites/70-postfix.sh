@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: BSD-2-Clause
 # 70-postfix.sh - end to end through a real Postfix on loopback.
 #
 # Postfix gets its own config dir, a Maildir for delivery, and the milter

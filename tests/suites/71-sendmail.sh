@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: BSD-2-Clause
 # 71-sendmail.sh - end to end through Debian's sendmail on loopback.
 #
 # Sendmail comes from its unpacked .debs (apt-get download, cached in

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: BSD-2-Clause
 # 72-xmail-install.sh - contrib/xmail/install.sh on scratch MailRoots:
 # install, reinstall (no duplicate lines), uninstall (original bytes back,
 # compared with cmp), refusals, CRLF files, and the spam-spf-conf.tab it

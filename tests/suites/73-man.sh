@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: BSD-2-Clause
 # 73-man.sh - the manual pages: each renders with `groff -ww` without a
 # warning and with `man -l`; `make install` puts them in man1/5/8; and they
 # stay in step with the programs (every config key, option, subcommand and

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: BSD-2-Clause
 # 74-systemd.sh - contrib/systemd: the unit passes `systemd-analyze verify`
 # (against a `make install` tree mounted on /usr/local in a private mount
 # namespace, so the real paths in the unit resolve and nothing is installed

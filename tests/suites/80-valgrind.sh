@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: BSD-2-Clause
 # 80-valgrind.sh - the command-line programs under valgrind memcheck: no
 # memory errors and no definite leaks (the daemon and the unit tests run
 # under memcheck in suites 30 and 10).

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: BSD-2-Clause
 # 90-fuzz.sh - each libFuzzer target runs briefly without a crash.
 . "$(dirname "$0")/../lib.sh"
 FUZZ_SECONDS=${FUZZ_SECONDS:-10} bash "$TOP/tests/fuzz/run.sh" > "$T_TMP/fuzz.out" 2>&1

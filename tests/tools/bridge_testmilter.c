@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * bridge_testmilter.c - a libmilter test milter for the XMail bridge tests:
  * records what it receives and answers as told.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * dkim_bench.c - DKIM throughput of the engine the milter uses (dkim.h), for
  * `make bench`: signatures and verifications per second and CPU-ms per

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * dkim_sign_file.c - test helper: sign one message file through dkim.h, as
  * the milter does for an authenticated session, and print the signed

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * dkim_threads.c - test helper: one shared dkim_engine (as the milter
  * shares it between libmilter's threads) used by THREADS threads at once,

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * gen_decision_log.c - writes a synthetic decision log and the counts a
  * correct report must print for it (the "truth"), for suite 60.

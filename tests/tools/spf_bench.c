@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * spf_bench.c - SPF engine throughput with a warm cache, for `make bench`.
  *

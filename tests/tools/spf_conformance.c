@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * spf_conformance.c - runs an SPF test-suite manifest (written by
  * tests/conformance/suite_dns.py) through the production path: a fresh

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * spf_dig.c - test helper: look names up through the production DNS layer
  * (dns.c) and print what it returns, plus its counters.

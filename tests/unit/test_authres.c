@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * test_authres.c - Authentication-Results (RFC 8601) and Received-SPF
  * (RFC 7208 9.1) values, the forged-A-R detector, and decision-line quoting.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * test_config.c - the configuration parser: both line formats, every value
  * type, defaults, and errors that name the file and line.

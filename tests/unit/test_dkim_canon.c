@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * test_dkim_canon.c - the run-based body canonicalizer (RFC 6376 3.4.3,
  * 3.4.4) against a plain line-by-line reference written from the RFC text:

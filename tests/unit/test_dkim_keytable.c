@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * test_dkim_keytable.c - OpenDKIM KeyTable/SigningTable (refile: too) and
  * the signing side of dkim.h: which keys sign which From: address, dual

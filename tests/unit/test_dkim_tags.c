@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * test_dkim_tags.c - RFC 6376 tag lists, DKIM-Signature (3.5) and key
  * record (3.6.1) checks: what becomes permerror, and why.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * test_dns.c - the DNS layer (dns.c) against a tiny in-process DNS server
  * on a loopback UDP port: .test names through a forwarder, positive and

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * test_milterclient.c - the MTA side of the milter protocol against a
  * scripted peer on a socketpair: negotiation, NO and NR flags, symlists,

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * test_netlist.c - the whitelist / InternalHosts parser and matcher.
  */

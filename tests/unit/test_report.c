@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * test_report.c - the hardening report counts decision lines right: per
  * result and action, per domain, what-if scenarios, the window, hostile

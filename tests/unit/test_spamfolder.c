@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * test_spamfolder.c - the spam folder: targets, saved copies and their names,
  * retention with backdated files, the spam-log line and its quoting.

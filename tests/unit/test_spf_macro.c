@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * test_spf_macro.c - SPF macro expansion (spf_macro.c): the examples of
  * RFC 7208 7.4, escapes, URL-encoding, transformers, syntax errors, the

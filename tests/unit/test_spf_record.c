@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * test_spf_record.c - the SPF record parser (spf_record.c): what a valid
  * record turns into, and every syntax error that must make the whole

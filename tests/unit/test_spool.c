@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * test_spool.c - XMail's filter file: parsing the measured fixtures
  * (../shared/testdata/xmail/spool), un-stuffing and re-stuffing, header

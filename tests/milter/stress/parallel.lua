@@ -1,3 +1,4 @@
+-- SPDX-License-Identifier: BSD-2-Clause
 -- Load for the reload-under-load check (run several at once by 30-milter.sh):
 -- N messages, alternating pass and fail senders, each with a unique queue id.
 dofile(libdir .. "/lib.lua")
