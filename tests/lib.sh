@@ -5,14 +5,15 @@
 # the lines in $T_RESULTS. Run alone (bash tests/suites/x.sh), a suite prints
 # its own lines and counts them at the end.
 #
-# Variables: TOP (project root), SHARED (../shared), T_TMP (a scratch dir
+# Variables: TOP (project root), DATA (tests/data: third-party suites and
+# XMail fixtures, see tests/data/README.md), T_TMP (a scratch dir
 # removed at exit), TEST_DNS ("127.0.0.1@PORT" of the test unbound, started
 # on demand by need_dns), PY (Debian's python3, which has the test modules).
 
 TOP=${TOP:-$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)}
-SHARED=${SHARED:-$(cd "$TOP/../shared" 2>/dev/null && pwd)}
+DATA=$TOP/tests/data
 PY=/usr/bin/python3
-export TOP SHARED PY
+export TOP DATA PY
 
 if [ -z "${T_RESULTS:-}" ]; then
   T_RESULTS=$(mktemp)

@@ -9,7 +9,7 @@
  *       [--timeout 30] [--on-error fail-open|tempfail] [--log syslog|FILE|stderr|none]
  *       [--daemon-name NAME] [--spam-folder FOLDER]
  *
- * XMail's contract (../shared/testdata/xmail/README.md): exit 3 with one
+ * XMail's contract (tests/data/xmail/README.md): exit 3 with one
  * "DDD x.y.z text" line in $(FILE).rej rejects; anything else accepts, and
  * a .rej is written only together with exit 3. The message is edited by
  * rewriting $(FILE) atomically (spool.c). A broken, missing or slow milter

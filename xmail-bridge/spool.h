@@ -3,7 +3,7 @@
  * spool.h - XMail's SMTP filter file ($(FILE)): parse it, hand out the
  * message un-stuffed, apply milter edits and rewrite it atomically.
  *
- * The layout (measured on XMail 1.27, ../shared/testdata/xmail/README.md):
+ * The layout (measured on XMail 1.27, tests/data/xmail/README.md):
  *   line 1  HELO;[client-ip]:port;server-domain;[server-ip]:port;date;logo
  *           (the HELO argument may itself contain ';': split from the right)
  *   line 2  server domain       line 3  message id (S...)

@@ -4,7 +4,7 @@
 rewritten XMail spool file on the form XMail delivers: the message after
 <<MAIL-DATA>>, un-stuffed, with Return-Path:, Delivered-To: and Received:
 prepended as XMail does above any header a filter inserted (see
-../shared/testdata/xmail/delivered/), as a POP3 client reads it (CRLF). KEYTXT is opendkim-genkey's .txt file;
+tests/data/xmail/delivered/), as a POP3 client reads it (CRLF). KEYTXT is opendkim-genkey's .txt file;
 every selector._domainkey lookup answers with it. Prints pass/fail lines;
 exit 0 when every signature verifies and there is at least one.
 --stuffed verifies the still-stuffed bytes instead (a negative control)."""

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: BSD-2-Clause
 # tests/conformance/run.sh - `make conformance`: the openspf RFC 7208 suite
-# (../shared/testdata/spf/rfc7208-tests.yml, 203 tests) through the
+# (tests/data/spf/rfc7208-tests.yml, 203 tests) through the
 # production DNS path: suite_dns.py serves each scenario's zonedata on its
 # own loopback port (UDP+TCP), and spf_conformance runs every test with a
 # fresh dns.c/libunbound resolver forwarding to it, then spf_check_host().
@@ -16,12 +16,11 @@
 # Exit status: 0 when that line has 0 failed.
 set -u
 TOP=$(cd "$(dirname "$0")/../.." && pwd)
-SHARED=${SHARED:-$(cd "$TOP/../shared" 2>/dev/null && pwd)}
 PY=/usr/bin/python3
 VARIANT=${VARIANT:-release}
 DRIVER="$TOP/build/$VARIANT/tests/spf_conformance"
-S7208="$SHARED/testdata/spf/rfc7208-tests.yml"
-S4408="$SHARED/testdata/spf/rfc4408-tests.yml"
+S7208="$TOP/tests/data/spf/rfc7208-tests.yml"
+S4408="$TOP/tests/data/spf/rfc4408-tests.yml"
 VERBOSE=${1:-}
 
 [ -x "$DRIVER" ] || { echo "conformance: $DRIVER not built (make VARIANT=$VARIANT all)" >&2; echo "RFC 7208: 0 passed, 203 failed"; exit 1; }

@@ -14,7 +14,7 @@
 #   pf_log DIR                 Postfix's own log (maillog_file)
 #
 # Nothing listens on port 25; mail is only accepted on 127.0.0.1:PORT. Recipes
-# and pitfalls: ../shared/notes/mta-testing.md (chroot off, data_directory
+# and pitfalls: tests/e2e/MTA-TESTING.md (chroot off, data_directory
 # owned by postfix, maillog_file because there is no syslog).
 
 PF_SNIPPET_DEFAULT_SOCKET="inet:127.0.0.1:8894"

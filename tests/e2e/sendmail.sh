@@ -14,7 +14,7 @@
 #   sm_start DIR / sm_stop DIR   daemon mode (-bD) under `unshare --uts` with a
 #                       dotted hostname; sets SM_PID
 #
-# Pitfalls (../shared/notes/mta-testing.md): without a dotted hostname
+# Pitfalls (tests/e2e/MTA-TESTING.md): without a dotted hostname
 # sendmail sleeps 60 s at start; no DNS, so accept_unresolvable_domains and
 # a files-only service switch; a real aliases file built with -bi; /tmp is
 # world-writable, hence TrustStickyBit. There is no /dev/log, so sendmail

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: BSD-2-Clause
 # 40-xmail-bridge.sh - xmail-milter-bridge replayed the way XMail 1.27 calls
-# an SMTP filter (../shared/testdata/xmail/README.md): a copy of each spool
+# an SMTP filter (tests/data/xmail/README.md): a copy of each spool
 # fixture in a temp dir under its own name, the argv of args/*.args built
 # from the shipped conf/xmail/filters.<stage>.tab line, then checks on the
 # exit code, $(FILE).rej and the rewritten $(FILE).
@@ -13,7 +13,7 @@
 # spool file stays byte-identical.
 . "$(dirname "$0")/../lib.sh"
 
-FIX=$SHARED/testdata/xmail
+FIX=$DATA/xmail
 TM=$(bin release bridge_testmilter)
 BLOG=$T_TMP/bridge.log
 # BRIDGE_VARIANT=asan runs every check below on the ASan+UBSan build.

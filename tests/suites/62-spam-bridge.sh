@@ -7,7 +7,7 @@
 . "$(dirname "$0")/../lib.sh"
 MILTER=$(bin release spfdkim-milter)
 BRIDGE=$(bin release xmail-milter-bridge)
-FIX=$SHARED/testdata/xmail
+FIX=$DATA/xmail
 [ -x "$MILTER" ] && [ -x "$BRIDGE" ] || { fail "spam folder through the XMail bridge" "missing $MILTER or $BRIDGE (make)"; exit 0; }
 need_dns || exit 0
 

@@ -113,7 +113,7 @@ ok "a line longer than XMail's 1023 characters is refused (exit $rc), file uncha
 
 # --- the installed line works: run it as XMail would ----------------------
 BRIDGE=$(bin release xmail-milter-bridge)
-FIX=$SHARED/testdata/xmail/spool/post-data-plain.spool
+FIX=$DATA/xmail/spool/post-data-plain.spool
 if [ ! -x "$BRIDGE" ] || [ ! -x "$(em_bin)" ] || [ ! -f "$FIX" ]; then
   fail "xmail install: the installed post-data line runs the bridge" "missing $BRIDGE, $(em_bin) or $FIX"
   exit 0
@@ -127,7 +127,7 @@ T --mailroot "$R" --stage post-data --bridge "$BRIDGE" --milter "inet:$MPORT@127
 SPOOL=$T_TMP/0d36c0d1b7efe4ac46854a59434854d3.xtmp
 cp "$FIX" "$SPOOL"
 # The fields of our line, quotes off, XMail's macros expanded (values from
-# ../shared/testdata/xmail/args/post-data-plain.args).
+# tests/data/xmail/args/post-data-plain.args).
 args=()
 while IFS= read -r fld; do
   fld=${fld#\"}; fld=${fld%\"}

@@ -10,7 +10,7 @@ VG=(valgrind -q --error-exitcode=99 --leak-check=full --show-leak-kinds=definite
 CTL=$(bin release spfdkim-ctl)
 BRIDGE=$(bin release xmail-milter-bridge)
 MILTER=$(bin release spfdkim-milter)
-FIX=$SHARED/testdata/xmail
+FIX=$DATA/xmail
 
 # vg NAME EXPECTED_EXIT CMD...: memcheck-clean and the program's own exit code.
 vg() {

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * test_spool.c - XMail's filter file: parsing the measured fixtures
- * (../shared/testdata/xmail/spool), un-stuffing and re-stuffing, header
+ * (tests/data/xmail/spool), un-stuffing and re-stuffing, header
  * edits with Postfix's index rules, envelope edits, and the atomic rewrite.
  * Run from the project root (as suite 10-unit does).
  */
@@ -21,7 +21,7 @@
 #include "buf.h"
 #include "spool.h"
 
-#define FIX "../shared/testdata/xmail/spool/"
+#define FIX "tests/data/xmail/spool/"
 
 static char *
 slurp(const char *path, size_t *len)
