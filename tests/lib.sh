@@ -1,9 +1,12 @@
 # SPDX-License-Identifier: BSD-2-Clause
 # tests/lib.sh - shared helpers for test suites (source it; bash only).
 #
-# A suite reports with `pass NAME` and `fail NAME [WHY]`; tests/run.sh counts
-# the lines in $T_RESULTS. Run alone (bash tests/suites/x.sh), a suite prints
-# its own lines and counts them at the end.
+# A suite first declares how many checks it runs with `plan N`, then reports
+# each with `pass NAME`, `fail NAME [WHY]` or `skip NAME WHY`; tests/run.sh
+# counts the lines in $T_RESULTS, and a suite that records fewer or more
+# results than its plan (or declares none) fails. A skip must give its
+# reason; under CI a skip without one is a failure. Run alone (bash
+# tests/suites/x.sh), a suite prints its own lines and counts them at the end.
 #
 # Variables: TOP (project root), DATA (tests/data: third-party suites and
 # XMail fixtures, see tests/data/README.md), T_TMP (a scratch dir
@@ -25,6 +28,13 @@ T_PIDS=""
 
 pass() { echo "PASS: $1" | tee -a "$T_RESULTS"; }
 fail() { echo "FAIL: $1${2:+ - $2}" | tee -a "$T_RESULTS"; }
+# skip NAME WHY: the check could not run here; WHY is printed and required.
+skip() {
+  if [ -z "${2:-}" ]; then fail "$1" "skipped without a reason"; return; fi
+  echo "SKIP: $1 - $2" | tee -a "$T_RESULTS"
+}
+# plan N: the number of pass/fail/skip results this suite records.
+plan() { echo "PLAN: $1" >>"$T_RESULTS"; T_PLANNED=$1; }
 # check NAME CMD...: pass if CMD succeeds.
 check() { local n=$1; shift; if "$@" >>"$T_TMP/check.log" 2>&1; then pass "$n"; else fail "$n" "command failed: $*"; fi; }
 
@@ -37,9 +47,11 @@ t_cleanup() {
   rm -rf "$T_TMP"
   if [ -n "${T_STANDALONE:-}" ]; then
     local np nf
-    np=$(grep -c '^PASS: ' "$T_RESULTS"); nf=$(grep -c '^FAIL: ' "$T_RESULTS")
+    np=$(grep -c '^PASS: ' "$T_RESULTS"); nf=$(grep -c '^FAIL: ' "$T_RESULTS"); ns=$(grep -c '^SKIP: ' "$T_RESULTS")
+    if [ -z "${T_PLANNED:-}" ]; then echo "FAIL: this suite declares no plan"; nf=$((nf + 1))
+    elif [ $((np + nf + ns)) -ne "$T_PLANNED" ]; then echo "FAIL: planned $T_PLANNED checks, recorded $((np + nf + ns))"; nf=$((nf + 1)); fi
     rm -f "$T_RESULTS"
-    echo "$np passed, $nf failed"
+    echo "$np passed, $nf failed, $ns skipped"
   fi
 }
 trap t_cleanup EXIT

@@ -7,6 +7,7 @@
 # #include "x.h" of a layer's .c/.h must name a header of that layer or of
 # one of the layers it lists; system headers (<...>) are not checked.
 . "$(dirname "$0")/../lib.sh"
+plan 11
 
 table=$(make -s -C "$TOP" --no-print-directory print-layers 2>&1) || { fail "layers: make print-layers" "$table"; exit 0; }
 
