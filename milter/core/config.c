@@ -101,6 +101,18 @@ field(struct config *c, const struct key *k)
 	return (char *)c + k->off;
 }
 
+/* The default template of a reply key: it depends on the result (policy.c). */
+static const char *
+reply_default(const struct key *k)
+{
+	ptrdiff_t spf0 = (ptrdiff_t)O(spf_reply[0]), dk0 = (ptrdiff_t)O(dkim_reply[0]);
+	ptrdiff_t off = (ptrdiff_t)k->off;
+
+	if (off >= spf0 && off < spf0 + (ptrdiff_t)sizeof(((struct config *)0)->spf_reply))
+		return policy_default_spf_reply((enum spf_result)((off - spf0) / (ptrdiff_t)sizeof(char *)));
+	return policy_default_dkim_reply((enum dkim_verdict)((off - dk0) / (ptrdiff_t)sizeof(char *)));
+}
+
 /* Sets one key from text; -1 with a reason in err. */
 static int
 set_key(struct config *c, const struct key *k, const char *v, char *err, size_t errlen)
@@ -118,12 +130,20 @@ set_key(struct config *c, const struct key *k, const char *v, char *err, size_t 
 	case K_STR:
 	case K_LOGTARGET:
 	case K_REPLY: {
-		char *s;
+		char *s, full[POLICY_REPLY_MAX];
 		if (k->type == K_REPLY && policy_reply_check(v, err, errlen) < 0) {
 			char why[256];
 			strlcpy(why, err, sizeof(why));
 			snprintf(err, errlen, "%s: %s", k->name, why);
 			return -1;
+		}
+		/* Stored with the enhanced code the client will see (policy.c). */
+		if (k->type == K_REPLY) {
+			if (policy_reply_complete(v, reply_default(k), full, sizeof(full)) < 0) {
+				snprintf(err, errlen, "%s: reply too long (cap %d bytes)", k->name, POLICY_REPLY_MAX / 2);
+				return -1;
+			}
+			v = full;
 		}
 		if (k->type == K_LOGTARGET && strcmp(v, "syslog") != 0 && strcmp(v, "stderr") != 0 && v[0] != '/') {
 			snprintf(err, errlen, "%s: \"%.80s\" must be syslog, stderr or an absolute path", k->name, v);
@@ -218,15 +238,8 @@ config_new_default(void)
 		return NULL;
 	for (size_t i = 0; i < NKEYS; i++) {
 		const char *d = keys[i].def;
-		if (keys[i].type == K_REPLY) {
-			/* Reply defaults depend on the result: see policy.c. */
-			ptrdiff_t spf0 = (ptrdiff_t)O(spf_reply[0]), dk0 = (ptrdiff_t)O(dkim_reply[0]);
-			ptrdiff_t off = (ptrdiff_t)keys[i].off;
-			if (off >= spf0 && off < spf0 + (ptrdiff_t)sizeof(c->spf_reply))
-				d = policy_default_spf_reply((enum spf_result)((off - spf0) / (ptrdiff_t)sizeof(char *)));
-			else
-				d = policy_default_dkim_reply((enum dkim_verdict)((off - dk0) / (ptrdiff_t)sizeof(char *)));
-		}
+		if (keys[i].type == K_REPLY)
+			d = reply_default(&keys[i]);
 		if (d != NULL && set_key(c, &keys[i], d, err, sizeof(err)) < 0) {
 			config_free(c);
 			return NULL;

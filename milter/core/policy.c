@@ -4,7 +4,13 @@
  *
  * Default replies use the RFC 7372 enhanced status codes: 5.7.23 SPF
  * validation failed, 4.7.24/5.7.24 SPF validation error, 5.7.20 no passing
- * DKIM signature, 4.7.5 cryptographic failure (temporary).
+ * DKIM signature, 4.7.5 cryptographic failure (temporary). A template
+ * written without an enhanced code ("451 Please try again later", as the
+ * XMail admin guide writes them) gets the code of its result's default with
+ * the class of its own reply code (policy_reply_complete, at config load):
+ * RFC 2034 requires every reply of a server that offers ENHANCEDSTATUSCODES,
+ * as Postfix and Sendmail do, to carry one, and the RFC 7372 code tells the
+ * sender which check refused the mail.
  */
 #include <ctype.h>
 #include <stdio.h>
@@ -94,7 +100,10 @@ field_value(const struct reply_fields *f, const char *name, size_t n)
 	return NULL;
 }
 
-/* Splits "CODE X.Y.Z text": returns the text start, or NULL. */
+/* Splits "CODE [X.Y.Z] text": returns the text start, or NULL. xcode is ""
+   when the template has no enhanced code. A second word that starts like a
+   code ("5." ...) is taken as one and must be a well-formed X.Y.Z of the
+   reply's class: a typo there is an error, not text. */
 static const char *
 split(const char *t, char rcode[4], char xcode[16], char *err, size_t errlen)
 {
@@ -108,13 +117,14 @@ split(const char *t, char rcode[4], char xcode[16], char *err, size_t errlen)
 	}
 	memcpy(rcode, p, 3);
 	rcode[3] = '\0';
+	xcode[0] = '\0';
 	x = p + 4;
 	n = strcspn(x, " ");
-	{
+	if (isdigit((unsigned char)x[0]) && x[1] == '.') {
 		int a, b, c, len = 0;
 		char tmp[16];
-		if (n == 0 || n >= sizeof(tmp)) {
-			snprintf(err, errlen, "reply \"%.40s\": missing enhanced status code X.Y.Z", t);
+		if (n >= sizeof(tmp)) {
+			snprintf(err, errlen, "reply \"%.40s\": enhanced status code too long", t);
 			return NULL;
 		}
 		memcpy(tmp, x, n);
@@ -126,13 +136,34 @@ split(const char *t, char rcode[4], char xcode[16], char *err, size_t errlen)
 			return NULL;
 		}
 		memcpy(xcode, tmp, n + 1);
+		x += n;
+		if (*x != ' ')
+			x = "";
+		else
+			x++;
 	}
-	x += n;
-	if (*x != ' ' || x[1] == '\0') {
-		snprintf(err, errlen, "reply \"%.40s\": missing text after the status codes", t);
+	if (*x == '\0' || *x == ' ') {
+		snprintf(err, errlen, "reply \"%.40s\": missing text after the status code", t);
 		return NULL;
 	}
-	return x + 1;
+	return x;
+}
+
+int
+policy_reply_complete(const char *tmpl, const char *dflt, char *out, size_t outlen)
+{
+	char rc[4], xc[16], drc[4], dxc[16], err[128];
+	const char *text = split(tmpl, rc, xc, err, sizeof(err));
+	int n;
+
+	if (text == NULL)
+		return -1;
+	if (xc[0] != '\0' || split(dflt, drc, dxc, err, sizeof(err)) == NULL || dxc[0] == '\0')
+		n = snprintf(out, outlen, "%s", tmpl);
+	else
+		/* The class follows the reply code: 451 gets 4.7.23, 554 gets 5.7.23. */
+		n = snprintf(out, outlen, "%s %c%s %s", rc, rc[0], dxc + 1, text);
+	return n < 0 || (size_t)n >= outlen ? -1 : 0;
 }
 
 int
@@ -201,7 +232,8 @@ policy_reply_expand(const char *tmpl, const struct reply_fields *f, struct polic
 
 	if (text == NULL)
 		return -1;
-	n = snprintf(out->plain, sizeof(out->plain), "%s %s ", out->rcode, out->xcode);
+	n = snprintf(out->plain, sizeof(out->plain), "%s %s%s", out->rcode, out->xcode,
+	    out->xcode[0] != '\0' ? " " : "");
 	off = n > 0 ? (size_t)n : 0;
 	for (const char *p = text; *p != '\0'; p++) {
 		const char *e, *v;

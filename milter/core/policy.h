@@ -5,7 +5,7 @@
  * The action table lives in the config (SPF...Action, DKIM...Action keys);
  * this module combines the per-check actions (the strongest wins:
  * save-reject > reject > quarantine > accept; on a tie SPF's reply is used)
- * and expands the reply templates "CODE X.Y.Z text" ("%%" is a percent sign) with the %{sender}
+ * and expands the reply templates "CODE [X.Y.Z] text" ("%%" is a percent sign) with the %{sender}
  * %{ip} %{domain} %{helo} %{result} %{explanation} fields. Expanded text is
  * made safe for libmilter: control bytes become '?', '%' is doubled when the
  * caller asks for the smfi_setreply() form. Caps: POLICY_REPLY_MAX bytes.
@@ -30,9 +30,15 @@ int action_parse(const char *s, enum action *out);
 const char *policy_default_spf_reply(enum spf_result r);
 const char *policy_default_dkim_reply(enum dkim_verdict v);
 
-/* Checks a template: 4xx/5xx code, matching X.Y.Z, text, known %{} fields.
-   0, or -1 with the reason in err. */
+/* Checks a template: 4xx/5xx code, optional X.Y.Z of the same class, text,
+   known %{} fields. 0, or -1 with the reason in err. */
 int policy_reply_check(const char *tmpl, char *err, size_t errlen);
+
+/* Writes tmpl to out, with the enhanced code added when tmpl has none: the
+   class of tmpl's code and the subject.detail of dflt's ("451 Try later" with
+   dflt "550 5.7.23 ..." gives "451 4.7.23 Try later"). 0, or -1 (tmpl
+   malformed or out too small). */
+int policy_reply_complete(const char *tmpl, const char *dflt, char *out, size_t outlen);
 
 /* Ranks for "the strongest wins". */
 int policy_action_rank(enum action a);
@@ -45,7 +51,7 @@ struct reply_fields {
 /* The expanded reply split for smfi_setreply(); text has '%' doubled. */
 struct policy_reply {
 	char rcode[4];
-	char xcode[16];
+	char xcode[16];                  /* "" when the template has none */
 	char text[POLICY_REPLY_MAX];     /* for smfi_setreply (with %% escapes) */
 	char plain[POLICY_REPLY_MAX + 24]; /* "550 5.7.23 text" as the client sees it (for logs) */
 };

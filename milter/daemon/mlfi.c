@@ -239,7 +239,7 @@ mlfi_reply(SMFICTX *ctx, const struct policy_reply *r)
 	strlcpy(rc, r->rcode, sizeof(rc));
 	strlcpy(xc, r->xcode, sizeof(xc));
 	strlcpy(text, r->text, sizeof(text));
-	if (smfi_setreply(ctx, rc, xc, text) != MI_SUCCESS)
+	if (smfi_setreply(ctx, rc, xc[0] != '\0' ? xc : NULL, text) != MI_SUCCESS)
 		log_warn("smfi_setreply(%s %s) failed", rc, xc);
 	return rc[0] == '4' ? SMFIS_TEMPFAIL : SMFIS_REJECT;
 }

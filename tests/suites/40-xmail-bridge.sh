@@ -463,7 +463,12 @@ fi
 if [ -x "$(bin release spfdkim-milter)" ] && need_dns; then
   . "$TOP/tests/e2e/milter.sh"
   MP=$(free_port)
-  em_conf "$T_TMP/sdm.conf" "$MP" "AuthservID mx.bridge.test" "SPFFailAction reject" "DKIMSign no"
+  # The replies as the XMail admin guide writes them, without an enhanced
+  # code (man spfdkim-milter.conf: the client gets the RFC 7372 code added).
+  em_conf "$T_TMP/sdm.conf" "$MP" "AuthservID mx.bridge.test" "SPFFailAction reject" "DKIMSign no" \
+    "SPFFailReply 550 Connection not accepted due to spam" \
+    "SPFSoftfailAction reject" "SPFSoftfailReply 451 Please try again later" \
+    "SPFNoneAction reject" "SPFNoneReply 554 Transaction failed"
   if em_start "$T_TMP/sdm.conf" "$MP"; then
     pass "xmail bridge + spfdkim-milter: the milter listens on inet:$MP@127.0.0.1"
     sed -e '4s/.*/MAIL FROM:<a@pass.e2e.test>\r/' "$FIX/spool/post-data-plain.spool" > "$T_TMP/pass.spool"
@@ -476,6 +481,14 @@ if [ -x "$(bin release spfdkim-milter)" ] && need_dns; then
     if [ "$RC" = 3 ] && rejline | grep -qE '^550 5\.7\.23 ' && [ "$(wc -l < "$F.rej")" = 1 ] && same; then
       pass "xmail bridge + spfdkim-milter: SPF fail with SPFFailAction reject -> exit 3, .rej \"$(rejline)\""
     else fail "xmail bridge + spfdkim-milter: SPF fail -> exit 3 + .rej" "rc=$RC rej=$(rejline) $(tail -1 "$BLOG")"; fi
+    for g in "fail|550 5.7.23 Connection not accepted due to spam" "soft|451 4.7.23 Please try again later" \
+             "none|554 5.7.23 Transaction failed"; do
+      sed -e "4s/.*/MAIL FROM:<a@${g%%|*}.e2e.test>\r/" "$FIX/spool/post-data-plain.spool" > "$T_TMP/guide.spool"
+      SPOOL_OVERRIDE=$T_TMP/guide.spool replay post-data-plain "inet:$MP@127.0.0.1"
+      if [ "$RC" = 3 ] && [ "$(rejline)" = "${g#*|}" ] && same; then
+        pass "xmail bridge + spfdkim-milter: the guide's reply \"${g#*|}\" reaches XMail's .rej with its RFC 7372 code"
+      else fail "xmail bridge + spfdkim-milter: the guide's reply \"${g#*|}\" reaches the .rej" "rc=$RC rej=$(rejline) $(tail -1 "$BLOG")"; fi
+    done
     STAGE_OVERRIDE=post-rcpt SPOOL_OVERRIDE=$T_TMP/fail.spool replay post-rcpt-first-rcpt "inet:$MP@127.0.0.1"
     if [ "$RC" = 3 ] && rejline | grep -qE '^550 5\.7\.23 '; then
       pass "xmail bridge + spfdkim-milter: the same reject at the post-rcpt stage -> exit 3 + .rej"

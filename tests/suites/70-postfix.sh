@@ -124,6 +124,25 @@ else
   fail "postfix e2e: Postfix logs milter-reject with the configured reply" "$(pf_log "$PF" | grep -i reject | tail -2)"
 fi
 
+# --- the replies as the XMail admin guide writes them (no enhanced code) --
+# The client sees each with the RFC 7372 code of its result added, in the
+# class of the reply code (man spfdkim-milter.conf, "Replies").
+em_stop
+em_conf "$MCONF" "$MPORT" "SPFFailAction reject" "SPFFailReply 550 Connection not accepted due to spam" \
+  "SPFSoftfailAction reject" "SPFSoftfailReply 451 Please try again later" \
+  "SPFNoneAction reject" "SPFNoneReply 554 Transaction failed"
+if ! em_start "$MCONF" "$MPORT"; then fail "postfix e2e: milter restarts with the guide's replies" "$(tail -3 "$MCONF.stderr")"; exit 0; fi
+for g in "fail|550 5.7.23 Connection not accepted due to spam" "soft|451 4.7.23 Please try again later" \
+         "none|554 5.7.23 Transaction failed"; do
+  send "guide-${g%%|*}" "a@${g%%|*}.e2e.test" bob@e2e.test
+  if grep -qxF "<** ${g#*|}" "$T_TMP/guide-${g%%|*}.swaks" && pf_log "$PF" | grep -qF "milter-reject: MAIL from localhost[127.0.0.1]: ${g#*|};" \
+     && [ -z "$(pf_find_mail "$PF" "Subject: e2e guide-${g%%|*}")" ]; then
+    pass "postfix e2e: the guide's reply reaches the client as \"${g#*|}\" and Postfix logs it"
+  else
+    fail "postfix e2e: the guide's reply reaches the client as \"${g#*|}\"" "$(grep -E '^<\*\*' "$T_TMP/guide-${g%%|*}.swaks" | head -2) $(pf_log "$PF" | grep milter-reject | tail -1)"
+  fi
+done
+
 # --- save-reject and quarantine: the spam folder, through real Postfix ---
 SPAM=$T_TMP/spam; mkdir -p "$SPAM"
 em_stop

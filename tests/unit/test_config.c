@@ -230,6 +230,45 @@ reply_expansion_fills_fields_and_escapes_percent(void **st)
 	assert_string_equal(r.plain, "554 5.7.1 a%b@example.test from 192.0.2.1 via mx??.test: fail");
 }
 
+/* The XMail admin guide writes its sample replies without an enhanced code;
+   the client sees them with the RFC 7372 code of the result, in the class of
+   the reply code. */
+static void
+guide_replies_without_enhanced_code_get_the_rfc7372_code(void **st)
+{
+	char err[512];
+	struct config *c = parse(
+	    "SPFFailReply 550 Connection not accepted due to spam\n"
+	    "SPFSoftfailReply 451 Please try again later\n"
+	    "\"SPFNoneReply\"\t\"554 Transaction failed\"\n"
+	    "SPFTemperrorReply 451 Try later\n"
+	    "DKIMFailReply 554 Transaction failed\n"
+	    "DKIMTemperrorReply 451 Please try again later\n",
+	    err, sizeof(err));
+	struct reply_fields f = { 0 };
+	struct policy_reply r;
+	(void)st;
+	assert_non_null(c);
+	assert_string_equal(c->spf_reply[SPF_RESULT_FAIL], "550 5.7.23 Connection not accepted due to spam");
+	assert_string_equal(c->spf_reply[SPF_RESULT_SOFTFAIL], "451 4.7.23 Please try again later");
+	assert_string_equal(c->spf_reply[SPF_RESULT_NONE], "554 5.7.23 Transaction failed");
+	assert_string_equal(c->spf_reply[SPF_RESULT_TEMPERROR], "451 4.7.24 Try later");
+	assert_string_equal(c->dkim_reply[DKIM_V_FAIL], "554 5.7.20 Transaction failed");
+	assert_string_equal(c->dkim_reply[DKIM_V_TEMPERROR], "451 4.7.5 Please try again later");
+	assert_int_equal(policy_reply_expand(c->spf_reply[SPF_RESULT_SOFTFAIL], &f, &r), 0);
+	assert_string_equal(r.rcode, "451");
+	assert_string_equal(r.xcode, "4.7.23");
+	assert_string_equal(r.plain, "451 4.7.23 Please try again later");
+	config_free(c);
+	/* Without the config step the expansion keeps the reply as written. */
+	assert_int_equal(policy_reply_expand("554 Transaction failed", &f, &r), 0);
+	assert_string_equal(r.xcode, "");
+	assert_string_equal(r.plain, "554 Transaction failed");
+	assert_int_equal(policy_reply_check("550 5.7 Half a code", err, sizeof(err)), -1);
+	assert_int_equal(policy_reply_check("451 5.7.1 Wrong class", err, sizeof(err)), -1);
+	assert_int_equal(policy_reply_check("550 ", err, sizeof(err)), -1);
+}
+
 int
 main(void)
 {
@@ -244,6 +283,7 @@ main(void)
 		cmocka_unit_test(sample_config_parses),
 		cmocka_unit_test(sample_config_documented_values_parse),
 		cmocka_unit_test(reply_expansion_fills_fields_and_escapes_percent),
+		cmocka_unit_test(guide_replies_without_enhanced_code_get_the_rfc7372_code),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
