@@ -35,6 +35,9 @@
 
 extern struct smfiDesc mlfi_desc;
 
+/* MILTER_MDS_1M, which mfdef.h defines only under _FFR_MDS_NEGOTIATE. */
+#define MILTER_DATA_1M ((1024 * 1024) - 1)
+
 static int sig_pipe[2] = { -1, -1 };
 static int milter_done;   /* set (atomically) when smfi_main has returned */
 
@@ -381,6 +384,12 @@ main(int argc, char **argv)
 
 	if (smfi_register(mlfi_desc) == MI_FAILURE)
 		log_fatal("smfi_register failed");
+	/*
+	 * XXX libmilter: negotiating SMFIP_MDS_1M does not raise libmilter's own
+	 * packet limit (64 KB by default); a bigger packet (one long folded
+	 * header) makes it drop the connection. Accept what we negotiate.
+	 */
+	(void)smfi_setmaxdatasize(MILTER_DATA_1M);
 	if (smfi_setconn(rt->cfg->socket) == MI_FAILURE)
 		log_fatal("%s: Socket \"%s\": smfi_setconn failed", rt->cfg->source, rt->cfg->socket);
 	smfi_setbacklog(128);
