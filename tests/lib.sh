@@ -38,6 +38,22 @@ plan() { echo "PLAN: $1" >>"$T_RESULTS"; T_PLANNED=$1; }
 # check NAME CMD...: pass if CMD succeeds.
 check() { local n=$1; shift; if "$@" >>"$T_TMP/check.log" 2>&1; then pass "$n"; else fail "$n" "command failed: $*"; fi; }
 
+# mt_plan SCRIPT: the number of checks a miltertest script declares in its
+# "--plan N" line (tests/milter/lib.lua).
+mt_plan() { sed -n 's/^--plan \([0-9][0-9]*\)$/\1/p' "$1" | head -1; }
+# mt_record PREFIX: a miltertest script's output on stdin becomes results:
+# "ok TEXT" a pass, "skip TEXT - WHY" a skip, each named "PREFIX: TEXT";
+# sets MT_N to how many.
+mt_record() {
+  local line; MT_N=0
+  while IFS= read -r line; do
+    case "$line" in
+      "ok "*) pass "$1: ${line#ok }"; MT_N=$((MT_N + 1)) ;;
+      "skip "*) line=${line#skip }; skip "$1: ${line%% - *}" "${line#* - }"; MT_N=$((MT_N + 1)) ;;
+    esac
+  done
+}
+
 # Background daemons started by a suite: killed at exit.
 track_pid() { T_PIDS="$T_PIDS $1"; }
 

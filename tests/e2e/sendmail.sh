@@ -5,7 +5,9 @@
 #   sm_fetch            make sure the unpacked sendmail is in $SM_ROOT: the
 #                       .debs (sendmail-bin, sendmail-cf, its libwrap0, and m4
 #                       to build the .cf) are cached in $SM_CACHE, fetched with
-#                       `apt-get download` when missing; never installed
+#                       `apt-get download` when missing; never installed.
+#                       Returns 2 when the download fails (no mirror), 1 on
+#                       any other fault
 #   sm_setup DIR PORT DOMAIN MC_SNIPPET SOCKET
 #                       build DIR/sendmail.cf from a test .mc that
 #                       include()s MC_SNIPPET after defining
@@ -45,7 +47,7 @@ sm_fetch() {
       # The package lists may be missing on a fresh machine.
       apt-get update -qq >>"$SM_CACHE/download.log" 2>&1
       (cd "$SM_CACHE" && apt-get download $missing) >>"$SM_CACHE/download.log" 2>&1
-    } || return 1
+    } || return 2
   fi
   rm -rf "$SM_ROOT.new" && mkdir -p "$SM_ROOT.new" || return 1
   for p in $SM_DEBS; do

@@ -1,4 +1,5 @@
 -- SPDX-License-Identifier: BSD-2-Clause
+--plan 4
 -- Each SPF result has its own action: softfail, neutral and none mapped to reject here, fail left at accept.
 --conf SPFSoftfailAction reject
 --conf SPFNeutralAction reject

@@ -1,4 +1,5 @@
 -- SPDX-License-Identifier: BSD-2-Clause
+--plan 3
 -- Action quarantine when the copy cannot be saved: the message is delivered normally (never lost).
 --conf SPFSoftfailAction quarantine
 --conf SpamFolder /dev/null/spam

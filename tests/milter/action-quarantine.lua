@@ -1,4 +1,5 @@
 -- SPDX-License-Identifier: BSD-2-Clause
+--plan 3
 -- Action quarantine: SMTP accepts, the message is copied to the spam folder and not delivered (discard).
 --conf SPFSoftfailAction quarantine
 --conf SpamFolder @DIR@/spam

@@ -1,4 +1,5 @@
 -- SPDX-License-Identifier: BSD-2-Clause
+--plan 11
 -- Action reject: refused at MAIL time (no data transferred) with the RFC 7372 default replies.
 --conf SPFFailAction reject
 --conf SPFTemperrorAction reject

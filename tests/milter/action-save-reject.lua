@@ -1,4 +1,5 @@
 -- SPDX-License-Identifier: BSD-2-Clause
+--plan 5
 -- Action save-reject: the message is received (copy to the spam folder), then refused at end of data.
 --conf SPFFailAction save-reject
 --conf SpamFolder @DIR@/spam

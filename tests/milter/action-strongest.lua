@@ -1,4 +1,5 @@
 -- SPDX-License-Identifier: BSD-2-Clause
+--plan 7
 -- When SPF and DKIM both ask for actions, the strongest wins (reject-type > quarantine > accept).
 --conf SPFSoftfailAction quarantine
 --conf DKIMNoneAction reject

@@ -1,4 +1,5 @@
 -- SPDX-License-Identifier: BSD-2-Clause
+--plan 4
 -- Incoming Authentication-Results carrying our authserv-id are removed (by per-name index); foreign ones stay.
 --conf AuthservID mx.test
 dofile(libdir .. "/lib.lua")

@@ -1,4 +1,5 @@
 -- SPDX-License-Identifier: BSD-2-Clause
+--plan 3
 -- The config also works in XMail's tab format ("Key"<TAB>"value"), mixed with Key value lines.
 --conf "SPFFailAction"	"reject"
 --conf "SPFFailReply"	"550 5.7.23 xmail-format reply for %{domain}"

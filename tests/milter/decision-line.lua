@@ -1,4 +1,5 @@
 -- SPDX-License-Identifier: BSD-2-Clause
+--plan 7
 -- One decision line per message: every key present, in the shared order; odd values quoted; skipped message says why.
 dofile(libdir .. "/lib.lua")
 T.run(function()

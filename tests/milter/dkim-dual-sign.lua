@@ -1,4 +1,5 @@
 -- SPDX-License-Identifier: BSD-2-Clause
+--plan 12
 -- DKIM signing by the milter: RSA and Ed25519 at once (dual) for an authenticated sender, relaxed/relaxed, oversigned; dkimpy and our verifier pass both.
 dofile(libdir .. "/lib.lua")
 dofile(libdir .. "/dkim-lib.lua")

@@ -1,4 +1,5 @@
 -- SPDX-License-Identifier: BSD-2-Clause
+--plan 9
 -- Sign or verify, chosen per message: AUTH or an InternalHosts address signs (when the From: domain has a key); everyone else is verified; never both.
 dofile(libdir .. "/lib.lua")
 dofile(libdir .. "/dkim-lib.lua")

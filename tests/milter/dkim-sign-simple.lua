@@ -1,4 +1,5 @@
 -- SPDX-License-Identifier: BSD-2-Clause
+--plan 3
 -- DKIMCanonicalization simple/simple: the milter signs the exact header bytes it got (SMFIP_HDR_LEADSPC), so both signatures (RSA and Ed25519) verify with dkimpy and with us.
 --conf DKIMCanonicalization simple/simple
 dofile(libdir .. "/lib.lua")

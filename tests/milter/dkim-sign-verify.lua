@@ -1,4 +1,5 @@
 -- SPDX-License-Identifier: BSD-2-Clause
+--plan 11
 -- DKIM wiring: authenticated/internal mail is signed (DKIM-Signature at the top); other mail is verified into A-R.
 --conf KeyTable @DIR@/KeyTable
 --conf SigningTable refile:@DIR@/SigningTable

@@ -1,4 +1,5 @@
 -- SPDX-License-Identifier: BSD-2-Clause
+--plan 4
 -- simple/simple canonicalization needs the exact header bytes: with SMFIP_HDR_LEADSPC the value keeps its leading space (and odd spacing), so simple/simple signatures pass.
 dofile(libdir .. "/lib.lua")
 dofile(libdir .. "/dkim-lib.lua")

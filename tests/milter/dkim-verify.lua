@@ -1,4 +1,5 @@
 -- SPDX-License-Identifier: BSD-2-Clause
+--plan 31
 -- DKIM verify mode (external, unauthenticated client): one A-R dkim= entry per signature, in header order.
 --conf DKIMMaxSignatures 16
 dofile(libdir .. "/lib.lua")

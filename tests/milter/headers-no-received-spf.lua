@@ -1,4 +1,5 @@
 -- SPDX-License-Identifier: BSD-2-Clause
+--plan 2
 -- ReceivedSPFHeader no: only Authentication-Results is added.
 --conf ReceivedSPFHeader no
 dofile(libdir .. "/lib.lua")

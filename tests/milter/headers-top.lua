@@ -1,4 +1,5 @@
 -- SPDX-License-Identifier: BSD-2-Clause
+--plan 7
 -- Received-SPF and Authentication-Results are inserted at the top of the header (index 0), with our authserv-id.
 --conf AuthservID mx.test
 dofile(libdir .. "/lib.lua")

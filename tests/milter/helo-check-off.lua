@@ -1,4 +1,5 @@
 -- SPDX-License-Identifier: BSD-2-Clause
+--plan 2
 -- SPFCheckHelo no (default): the HELO name is not checked when MAIL FROM is not empty.
 --conf SPFFailAction reject
 dofile(libdir .. "/lib.lua")

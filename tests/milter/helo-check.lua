@@ -1,4 +1,5 @@
 -- SPDX-License-Identifier: BSD-2-Clause
+--plan 7
 -- SPFCheckHelo yes: the HELO name is checked on its own too (smtp.helo); a HELO fail takes SPFFailAction.
 --conf SPFCheckHelo yes
 --conf SPFFailAction reject

@@ -1,4 +1,5 @@
 -- SPDX-License-Identifier: BSD-2-Clause
+--plan 4
 -- SPF identity header-from without a From: header falls back to MAIL FROM (reported as smtp.mailfrom).
 --conf SPFIdentity header-from
 dofile(libdir .. "/lib.lua")

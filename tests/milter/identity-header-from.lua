@@ -1,4 +1,5 @@
 -- SPDX-License-Identifier: BSD-2-Clause
+--plan 10
 -- SPF identity header-from: the From: domain is checked at end of message and reported as header.from.
 --conf SPFIdentity header-from
 --conf SPFFailAction reject

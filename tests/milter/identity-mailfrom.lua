@@ -1,4 +1,5 @@
 -- SPDX-License-Identifier: BSD-2-Clause
+--plan 12
 -- SPF identity mailfrom (default): the MAIL FROM domain is checked at MAIL time.
 --conf SPFIdentity mailfrom
 dofile(libdir .. "/lib.lua")

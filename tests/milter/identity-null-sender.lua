@@ -1,4 +1,5 @@
 -- SPDX-License-Identifier: BSD-2-Clause
+--plan 8
 -- SPF identity mailfrom with MAIL FROM <>: the HELO name is checked instead.
 --conf SPFIdentity mailfrom
 dofile(libdir .. "/lib.lua")

@@ -5,13 +5,21 @@
 --   sock     the milter socket (inet:PORT@127.0.0.1)
 --   declog   the DecisionLog file
 -- Each script states its config in "--conf Key value" lines (the suite
--- loads them by SIGHUP before running it) and reports every check with
--- ok("what an admin would observe"); a failed check raises an error.
+-- loads them by SIGHUP before running it), the number of checks it reports
+-- in one "--plan N" line (the suites add these up into their own plan), and
+-- reports every check with ok("what an admin would observe"); a failed
+-- check raises an error. A script that needs a setup only one suite gives
+-- says so in a "--needs GLOBAL" line and, without that global, reports a
+-- single skip("what", "why") instead of its plan.
 
 T = {}
 
 function T.ok(desc)
   mt.echo("ok " .. desc)
+end
+
+function T.skip(desc, why)
+  mt.echo("skip " .. desc .. " - " .. why)
 end
 
 function T.check(cond, desc, why)

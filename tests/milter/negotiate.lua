@@ -1,4 +1,5 @@
 -- SPDX-License-Identifier: BSD-2-Clause
+--plan 13
 -- Protocol economy: the milter asks the MTA to skip unused steps and not to wait for replies it never needs.
 dofile(libdir .. "/lib.lua")
 T.run(function()

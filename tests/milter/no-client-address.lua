@@ -1,4 +1,5 @@
 -- SPDX-License-Identifier: BSD-2-Clause
+--plan 4
 -- A connect with no host address (sendmail -bs) is handled: treated as local, no crash.
 --conf SPFFailAction reject
 --conf CheckLoopback yes

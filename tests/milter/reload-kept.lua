@@ -1,4 +1,5 @@
 -- SPDX-License-Identifier: BSD-2-Clause
+--plan 1
 -- Reload target: SPFFailAction reject is in force (run again after a refused bad reload: still in force).
 --conf SPFFailAction reject
 dofile(libdir .. "/lib.lua")

@@ -1,4 +1,5 @@
 -- SPDX-License-Identifier: BSD-2-Clause
+--plan 4
 -- SIGHUP reload is atomic: new sessions get the new config, a session in progress keeps the one it started with.
 --conf AuthservID old.test
 dofile(libdir .. "/lib.lua")

@@ -1,4 +1,5 @@
 -- SPDX-License-Identifier: BSD-2-Clause
+--plan 4
 -- Reply code and text are configurable per result, with %{sender} %{ip} %{domain} %{helo} %{result} %{explanation}.
 --conf SPFFailAction save-reject
 --conf SPFFailReply 554 5.7.1 %{result}: %{ip} may not send for %{domain} (sender %{sender}, helo %{helo}) %{explanation}

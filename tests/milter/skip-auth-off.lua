@@ -1,4 +1,5 @@
 -- SPDX-License-Identifier: BSD-2-Clause
+--plan 2
 -- SkipAuthenticated no: authenticated sessions are SPF-checked like any other.
 --conf SkipAuthenticated no
 --conf SPFFailAction reject

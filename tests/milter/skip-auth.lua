@@ -1,4 +1,5 @@
 -- SPDX-License-Identifier: BSD-2-Clause
+--plan 5
 -- Authenticated sessions ({auth_authen}) are not SPF-checked (SkipAuthenticated yes, the default).
 --conf SPFFailAction reject
 dofile(libdir .. "/lib.lua")

@@ -1,4 +1,5 @@
 -- SPDX-License-Identifier: BSD-2-Clause
+--plan 4
 -- CheckLAN yes: LAN clients are SPF-checked (loopback stays skipped).
 --conf CheckLAN yes
 --conf SPFFailAction reject

@@ -1,4 +1,5 @@
 -- SPDX-License-Identifier: BSD-2-Clause
+--plan 7
 -- LAN clients (10/8, 172.16/12, 192.168/16, fc00::/7, fe80::/10) are skipped unless CheckLAN yes.
 --conf SPFFailAction reject
 dofile(libdir .. "/lib.lua")

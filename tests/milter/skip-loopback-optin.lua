@@ -1,4 +1,5 @@
 -- SPDX-License-Identifier: BSD-2-Clause
+--plan 3
 -- CheckLoopback yes: loopback clients are SPF-checked (LAN stays skipped).
 --conf CheckLoopback yes
 --conf SPFFailAction reject

@@ -1,4 +1,5 @@
 -- SPDX-License-Identifier: BSD-2-Clause
+--plan 3
 -- Loopback clients (127.0.0.0/8, ::1) are skipped unless CheckLoopback yes.
 --conf SPFFailAction reject
 dofile(libdir .. "/lib.lua")

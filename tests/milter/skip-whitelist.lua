@@ -1,4 +1,5 @@
 -- SPDX-License-Identifier: BSD-2-Clause
+--plan 14
 -- Whitelisted clients (every line format, IPv4 and IPv6) are not SPF-checked; others are.
 --conf Whitelist @TESTS@/whitelist.txt
 --conf SPFFailAction reject

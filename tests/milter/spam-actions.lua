@@ -1,4 +1,5 @@
 -- SPDX-License-Identifier: BSD-2-Clause
+--plan 19
 -- Spam folder copies per action: accept and reject leave none, save-reject and
 -- quarantine leave exactly one; save-reject still gives the configured reply;
 -- every reject and save has one spam-log line.

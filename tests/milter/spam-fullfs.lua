@@ -1,9 +1,11 @@
 -- SPDX-License-Identifier: BSD-2-Clause
+--plan 10
 -- Spam folder on a full filesystem: the save fails (logged), save-reject still
 -- replies with the configured code, quarantine delivers normally instead of
 -- losing the mail, nothing partial is left, other mail flows, and once space
 -- is freed the next save works. Needs suite 61's setup (a full 64k tmpfs as
--- the SpamFolder, -D fullfs=1); elsewhere it only says so.
+-- the SpamFolder, -D fullfs=1); elsewhere it records one skip saying why.
+--needs fullfs
 --conf SPFFailAction save-reject
 --conf SPFFailReply 554 5.7.1 Full-disk refusal for %{sender}
 --conf SPFSoftfailAction quarantine
@@ -12,7 +14,10 @@
 dofile(libdir .. "/lib.lua")
 dofile(libdir .. "/../spam/milter-lib.lua")
 T.run(function()
-  if fullfs == nil then T.ok("full-filesystem checks skipped (they need suite 61's tmpfs)"); return end
+  if fullfs == nil then
+    T.skip("full-filesystem checks", "they need the full 64k tmpfs that suite 61 mounts (-D fullfs=1)")
+    return
+  end
   local function count(sub)
     local p = io.popen("ls -1 '" .. S.folder() .. "/" .. sub .. "' 2>/dev/null | wc -l")
     local n = tonumber(p:read("*a")) or -1

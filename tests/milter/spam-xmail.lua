@@ -1,4 +1,5 @@
 -- SPDX-License-Identifier: BSD-2-Clause
+--plan 6
 -- Spam folder in a local XMail account (SpamFolder xmail:MAILROOT:spam@example.test):
 -- copies land in MAILROOT/domains/example.test/spam/Maildir/new under XMail's
 -- file naming, with body lines starting with '.' stuffed as XMail stores them.

@@ -1,4 +1,5 @@
 -- SPDX-License-Identifier: BSD-2-Clause
+--plan 7
 -- Several messages on one connection: each gets its own check and decision; a refused MAIL or an abort does not leak into the next.
 --conf SPFFailAction reject
 dofile(libdir .. "/lib.lua")

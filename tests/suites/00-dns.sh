@@ -2,6 +2,7 @@
 # SPDX-License-Identifier: BSD-2-Clause
 # 00-dns.sh - the test DNS answers from our zones, and nothing else.
 . "$(dirname "$0")/../lib.sh"
+plan 4
 need_dns || exit 0
 host=${TEST_DNS%@*}; port=${TEST_DNS#*@}
 q() { $PY -c 'import sys,dns.resolver

@@ -4,6 +4,7 @@
 # production DNS path (tests/conformance/run.sh), with the release and the
 # ASan+UBSan drivers; also reports the pyspf comparison it prints.
 . "$(dirname "$0")/../lib.sh"
+plan 4
 for variant in release asan; do
   out=$(VARIANT=$variant bash "$TOP/tests/conformance/run.sh" 2>&1); rc=$?
   last=$(tail -1 <<< "$out")

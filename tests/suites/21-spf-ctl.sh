@@ -6,6 +6,7 @@
 # loop, a DNS timeout), the DNS cache, and .test names via a forwarder.
 # Run under the release and the ASan+UBSan builds.
 . "$(dirname "$0")/../lib.sh"
+plan $(( 2 * 39 + 6 ))   # per variant 39, then dns 5 and spf_bench 1
 need_dns || exit 0
 
 # A forwarder that never answers: a UDP socket we own that reads nothing.
@@ -128,6 +129,8 @@ if [ -x "$DIG" ]; then
   out=$("$DIG" -t 300 "127.0.0.1@$dead_port" pass.spf.test TXT 2>&1)
   grep -q '^pass.spf.test 16 timeout' <<< "$out" && grep -q 'timeouts=1' <<< "$out" && pass "dns: a query to a silent server times out and is counted" \
     || fail "dns: a query to a silent server times out and is counted" "$(tr '\n' ' ' <<< "$out")"
+else
+  fail "dns: the spf_dig test program is built" "$DIG missing (make all)"
 fi
 
 # The benchmark program (make bench) over its 50-domain workload: every check
@@ -139,4 +142,6 @@ if [ -x "$BENCHP" ]; then
      && grep -q '^upstream queries per check: 0.0000$' <<< "$out"; then
     pass "spf_bench: 50-domain workload passes with 0 upstream queries per check on a warm cache"
   else fail "spf_bench: 50-domain workload passes with 0 upstream queries per check on a warm cache" "rc=$rc $(tr '\n' ' ' <<< "$out")"; fi
+else
+  fail "spf_bench: 50-domain workload passes with 0 upstream queries per check on a warm cache" "$BENCHP missing (make all)"
 fi

@@ -7,13 +7,32 @@
 # lines; the suite writes them over a base config and reloads the daemon by
 # SIGHUP before running the script (so reloading is exercised all the time).
 # Placeholders: @DIR@ the variant's scratch dir, @TESTS@ tests/milter.
-# Every "ok TEXT" line a script prints becomes a pass; an error, a fail.
+# Every "ok TEXT" line a script prints becomes a pass, "skip TEXT - WHY" a
+# skip; an error, a fail. Each script declares its checks in a "--plan N"
+# line; one with a "--needs GLOBAL" line (a setup another suite gives)
+# records a single skip here.
 # Also: -n (config check), -u (privilege drop, unix socket umask), the
 # make-run banner, a refused bad reload, and a clean SIGTERM.
 . "$(dirname "$0")/../lib.sh"
 need_dns || exit 0
 MT_DIR=$TOP/tests/milter
 command -v miltertest >/dev/null || { fail "miltertest is installed"; exit 0; }
+
+# lua_plan SCRIPT: the number of results SCRIPT records here.
+lua_plan() {
+  if grep -q '^--needs ' "$1"; then echo 1; else mt_plan "$1"; fi
+}
+# Per variant: 14 fixed checks, each script once, reload-kept.lua again
+# after the refused reload; valgrind adds its memcheck verdict; privdrop 5,
+# early_hup 2.
+per_variant=$(( 14 + $(lua_plan "$MT_DIR/reload-kept.lua") ))
+for script in "$MT_DIR"/*.lua; do
+  case "$(basename "$script")" in *lib.lua) continue ;; esac
+  p=$(lua_plan "$script")
+  [ -n "$p" ] || { fail "milter: $(basename "$script") declares its checks in a --plan N line"; continue; }
+  per_variant=$((per_variant + p))
+done
+plan $(( 3 * per_variant + 1 + 5 + 2 ))
 
 # wait_count FILE TEXT N [SECONDS]: until FILE has more than N lines with TEXT.
 wait_count() {
@@ -57,18 +76,17 @@ reload() {
 
 # run_script VARIANT DIR PORT PID SCRIPT
 run_script() {
-  local variant=$1 dir=$2 port=$3 pid=$4 script=$5 name out rc n=0
+  local variant=$1 dir=$2 port=$3 pid=$4 script=$5 name out rc n=0 want
   name=$(basename "$script" .lua)
   out=$(cd "$dir" && timeout 120 miltertest -D sock="inet:$port@127.0.0.1" -D libdir="$MT_DIR" \
         -D declog="$dir/decisions.log" -D errlog="$dir/daemon.log" -D pid="$pid" \
         -D conf="$dir/m.conf" -D dir="$dir" -s "$script" 2>"$dir/$name.err"); rc=$?
-  while IFS= read -r line; do
-    case "$line" in "ok "*) pass "milter $variant $name: ${line#ok }"; n=$((n + 1)) ;; esac
-  done <<< "$out"
+  mt_record "milter $variant $name" <<< "$out"
+  n=$MT_N want=$(lua_plan "$script")
   if [ $rc -ne 0 ]; then
     fail "milter $variant $name" "$(head -c 600 "$dir/$name.err" | tr '\n' ' ')"
-  elif [ $n -eq 0 ]; then
-    fail "milter $variant $name" "no checks reported"
+  elif [ "$n" != "$want" ]; then
+    fail "milter $variant $name: reports its --plan of $want checks" "reported $n"
   fi
 }
 

@@ -7,6 +7,7 @@
 #   we sign (RSA + Ed25519 dual, through dkim.h) -> dkimpy and Mail::DKIM pass
 #   tampered bodies and headers -> fail, with every verifier
 . "$(dirname "$0")/../lib.sh"
+plan 19
 need_dns || exit 0
 
 ctl=$(bin release spfdkim-ctl)

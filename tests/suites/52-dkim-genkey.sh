@@ -5,6 +5,7 @@
 # second test unbound, a message signed with the new key verifies as pass
 # with our verifier and dkimpy.
 . "$(dirname "$0")/../lib.sh"
+plan 16
 ctl=$(bin release spfdkim-ctl)
 signer=$(bin release dkim_sign_file)
 k="$T_TMP/keys"; mkdir -p "$k"

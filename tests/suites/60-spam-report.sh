@@ -3,6 +3,7 @@
 # 60-spam-report.sh - the report on a generated decision log, its HTML page
 # in headless Chromium, the spam-log table, and purge with backdated files.
 . "$(dirname "$0")/../lib.sh"
+plan 17
 CTL=$(bin release spfdkim-ctl)
 GEN=$(bin release gen_decision_log)
 [ -x "$CTL" ] && [ -x "$GEN" ] || { fail "spam report suite" "build first: $CTL or $GEN missing"; exit 0; }

@@ -9,17 +9,20 @@ CTL=$(bin release spfdkim-ctl)
 [ -x "$MILTER" ] || { fail "spam folder through the milter" "no $MILTER (make)"; exit 0; }
 command -v miltertest > /dev/null || { fail "spam folder through the milter" "miltertest not installed"; exit 0; }
 need_dns || exit 0
+# Plan: each script's --plan, 4 more.
+M=$TOP/tests/milter
+plan $(( $(mt_plan "$M/spam-actions.lua") + $(mt_plan "$M/spam-xmail.lua") + $(mt_plan "$M/spam-fullfs.lua") + 4 ))
 
 MNT=""
 cleanup_mount() { [ -n "$MNT" ] && mountpoint -q "$MNT" && umount "$MNT"; MNT=""; }
 trap 'cleanup_mount; t_cleanup' EXIT
 
 # run_lua NAME SCRIPT [miltertest -D args]: a fresh milter on the script's
-# "--conf" lines (@DIR@ = this run's directory), then the script; each
-# "ok ..." line it prints becomes a pass. PRE_START (a function name) runs
+# "--conf" lines (@DIR@ = this run's directory), then the script; its
+# output becomes results (mt_record, tests/lib.sh). PRE_START (a function name) runs
 # after the config is written and before the milter starts.
 run_lua() {
-  local name=$1 lua=$2 port pid rc line; shift 2
+  local name=$1 lua=$2 port pid rc; shift 2
   DIR=$T_TMP/$name
   port=$(free_port)
   mkdir -p "$DIR"
@@ -37,9 +40,7 @@ run_lua() {
   miltertest -D "sock=inet:$port@127.0.0.1" -D "declog=$DIR/decision.log" -D "libdir=$TOP/tests/milter" "$@" \
     -s "$lua" > "$DIR/mt.out" 2> "$DIR/mt.err"
   rc=$?
-  while IFS= read -r line; do
-    case "$line" in "ok "*) pass "milter $name: ${line#ok }" ;; esac
-  done < "$DIR/mt.out"
+  mt_record "milter $name" < "$DIR/mt.out"
   [ $rc -eq 0 ] || fail "milter $name: script ran to the end" "$(grep -h 'not ok' "$DIR/mt.err" "$DIR/mt.out" | head -1) $(head -2 "$DIR/mt.err" | tr '\n' ' ')"
   kill "$pid" 2>/dev/null
   wait "$pid" 2>/dev/null

@@ -5,6 +5,7 @@
 # SpamFolder is a local XMail account. Each action leaves the right number of
 # copies, save-reject still gives XMail the configured reply in $(FILE).rej.
 . "$(dirname "$0")/../lib.sh"
+plan 8
 MILTER=$(bin release spfdkim-milter)
 BRIDGE=$(bin release xmail-milter-bridge)
 FIX=$DATA/xmail

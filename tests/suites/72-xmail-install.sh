@@ -7,6 +7,7 @@
 # the way XMail runs it (execv of its fields, macros expanded) on a spool
 # file XMail really produced, against spfdkim-milter.
 . "$(dirname "$0")/../lib.sh"
+plan 25
 . "$TOP/tests/e2e/milter.sh"
 
 INST=$TOP/contrib/xmail/install.sh

@@ -5,6 +5,7 @@
 # stay in step with the programs (every config key, option, subcommand and
 # bridge flag the code has is documented; the config examples parse).
 . "$(dirname "$0")/../lib.sh"
+plan 14
 
 PAGES="spfdkim-milter.8 spfdkim-milter.conf.5 xmail-milter-bridge.8 spfdkim-ctl.1"
 for p in $PAGES; do
@@ -96,5 +97,7 @@ if [ -x "$M" ]; then
   done
   if [ "$n" -ge 2 ] && [ -z "$bad" ]; then pass "man spfdkim-milter.conf.5: its $n configuration examples pass spfdkim-milter -n"
   else fail "man spfdkim-milter.conf.5: its configuration examples pass spfdkim-milter -n" "$n examples;$bad"; fi
+else
+  fail "man spfdkim-milter.conf.5: its configuration examples pass spfdkim-milter -n" "$M is not built"
 fi
 exit 0

@@ -4,6 +4,8 @@
 # memory errors and no definite leaks (the daemon and the unit tests run
 # under memcheck in suites 30 and 10).
 . "$(dirname "$0")/../lib.sh"
+# Plan: 8, and one bridge run per post-data spool fixture.
+plan $(( 8 + $(ls "$DATA"/xmail/spool/post-data-*.spool | wc -l) ))
 need_dns || exit 0
 command -v valgrind >/dev/null || { fail "valgrind is installed"; exit 0; }
 VG=(valgrind -q --error-exitcode=99 --leak-check=full --show-leak-kinds=definite --errors-for-leak-kinds=definite)
