@@ -22,10 +22,10 @@ command -v miltertest >/dev/null || { fail "miltertest is installed"; exit 0; }
 lua_plan() {
   if grep -q '^--needs ' "$1"; then echo 1; else mt_plan "$1"; fi
 }
-# Per variant: 14 fixed checks, each script once, reload-kept.lua again
+# Per variant: 15 fixed checks, each script once, reload-kept.lua again
 # after the refused reload; valgrind adds its memcheck verdict; privdrop 5,
 # early_hup 2.
-per_variant=$(( 14 + $(lua_plan "$MT_DIR/reload-kept.lua") ))
+per_variant=$(( 15 + $(lua_plan "$MT_DIR/reload-kept.lua") ))
 for script in "$MT_DIR"/*.lua; do
   case "$(basename "$script")" in *lib.lua) continue ;; esac
   p=$(lua_plan "$script")

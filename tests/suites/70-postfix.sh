@@ -9,7 +9,7 @@
 # does not). swaks sends from 127.0.0.1; the milter runs with CheckLoopback
 # yes so that loopback clients are checked.
 . "$(dirname "$0")/../lib.sh"
-plan 23
+plan 26
 . "$TOP/tests/e2e/postfix.sh"
 . "$TOP/tests/e2e/milter.sh"
 
