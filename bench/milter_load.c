@@ -49,6 +49,7 @@
 
 #include <libmilter/mfdef.h>
 
+#include "fileio.h"
 #include "milterclient.h"
 
 #define MAX_MSGS      100000
@@ -106,36 +107,11 @@ static double now_s(void)
 
 static char *read_file(const char *path, size_t *len)
 {
-	FILE *f = fopen(path, "rb");
-	if (f == NULL) {
-		fprintf(stderr, "milter_load: %s: %s\n", path, strerror(errno));
+	char *p, err[600];
+
+	if (fileio_read_file(path, MAX_MSG_BYTES, &p, len, err, sizeof(err)) < 0) {
+		fprintf(stderr, "milter_load: %s\n", err);
 		return NULL;
-	}
-	size_t cap = 65536, n = 0;
-	char *p = malloc(cap + 1);
-	while (p != NULL) {
-		size_t r = fread(p + n, 1, cap - n, f);
-		n += r;
-		if (n < cap)
-			break;
-		if (cap >= MAX_MSG_BYTES) {
-			fprintf(stderr, "milter_load: %s: larger than %u bytes\n", path, MAX_MSG_BYTES);
-			free(p);
-			p = NULL;
-			break;
-		}
-		cap *= 2;
-		char *q = realloc(p, cap + 1);
-		if (q == NULL) {
-			free(p);
-			p = NULL;
-		} else
-			p = q;
-	}
-	fclose(f);
-	if (p != NULL) {
-		p[n] = '\0';
-		*len = n;
 	}
 	return p;
 }

@@ -51,6 +51,7 @@
 #include <unistd.h>
 
 #include "buf.h"
+#include "fileio.h"
 #include "milterclient.h"
 #include "milterproto.h"
 #include "spamfolder.h"
@@ -417,7 +418,6 @@ static int
 replbody_cb(void *arg, const char *data, size_t len)
 {
 	struct replbody *rb = arg;
-	size_t off = 0;
 
 	rb->used = 1;
 	if (rb->fd < 0 && (rb->fd = anon_file(rb->file)) < 0)
@@ -425,15 +425,7 @@ replbody_cb(void *arg, const char *data, size_t len)
 	buf_reset(&rb->tmp);
 	if (spool_stuff(&rb->st, data, len, &rb->tmp) < 0)
 		return -1;
-	while (off < rb->tmp.len) {
-		ssize_t w = write(rb->fd, rb->tmp.data + off, rb->tmp.len - off);
-		if (w < 0 && errno == EINTR)
-			continue;
-		if (w <= 0)
-			return -1;
-		off += (size_t)w;
-	}
-	return 0;
+	return fileio_write_all(rb->fd, rb->tmp.data, rb->tmp.len);
 }
 
 static int
@@ -442,9 +434,7 @@ replbody_finish(struct replbody *rb)
 	buf_reset(&rb->tmp);
 	if (spool_stuff_finish(&rb->st, &rb->tmp) < 0)
 		return -1;
-	if (rb->tmp.len > 0 && write(rb->fd, rb->tmp.data, rb->tmp.len) != (ssize_t)rb->tmp.len)
-		return -1;
-	return 0;
+	return fileio_write_all(rb->fd, rb->tmp.data, rb->tmp.len);
 }
 
 /* An anonymous file next to $(FILE) for a replacement body. */
@@ -493,18 +483,7 @@ count_mod(char *mods, size_t len, const char *what)
 static int
 write_cb(void *arg, const char *d, size_t l)
 {
-	int fd = *(int *)arg;
-
-	while (l > 0) {
-		ssize_t w = write(fd, d, l);
-		if (w < 0 && errno == EINTR)
-			continue;
-		if (w <= 0)
-			return -1;
-		d += w;
-		l -= (size_t)w;
-	}
-	return 0;
+	return fileio_write_all(*(int *)arg, d, l);
 }
 
 /* The (edited) message un-stuffed in an anonymous file, for the spam

@@ -28,8 +28,10 @@
 #include <unistd.h>
 
 #include "buf.h"
+#include "log.h"
 #include "milterclient.h"
 #include "milterproto.h"
+#include "sockspec.h"
 
 #define MAX_MACROS    64          /* per stage */
 #define MAX_MACRO_VAL 4096        /* bytes per macro value */
@@ -841,7 +843,7 @@ mc_open_fd(int fd, const char *name, const struct mc_options *opt, int64_t deadl
 	}
 	fl = fcntl(fd, F_GETFL);
 	if (fl < 0 || fcntl(fd, F_SETFL, fl | O_NONBLOCK) < 0) {
-		snprintf(err, errlen, "milter %s: fcntl: %s", name, strerror(errno));
+		syserr_fmt(err, errlen, "milter %s: fcntl", name);
 		mc_close(c);
 		return NULL;
 	}
@@ -859,66 +861,20 @@ connect_spec(const char *spec, int timeout_ms, int64_t deadline, char *err, size
 {
 	struct sockaddr_storage ss;
 	socklen_t sslen;
-	int fd, family, inet = 0;
-	const char *rest;
+	struct sockspec sp;
+	char why[300];
+	int fd, family, inet;
 
-	memset(&ss, 0, sizeof(ss));
-	if (strncmp(spec, "unix:", 5) == 0 || strncmp(spec, "local:", 6) == 0 || spec[0] == '/') {
-		struct sockaddr_un *su = (struct sockaddr_un *)&ss;
-		rest = spec[0] == '/' ? spec : strchr(spec, ':') + 1;
-		if (strlen(rest) >= sizeof(su->sun_path) || *rest == '\0') {
-			snprintf(err, errlen, "milter %s: bad unix socket path", spec);
-			return -1;
-		}
-		su->sun_family = AF_UNIX;
-		strlcpy(su->sun_path, rest, sizeof(su->sun_path));
-		sslen = sizeof(*su);
-		family = AF_UNIX;
-	} else if (strncmp(spec, "inet:", 5) == 0 || strncmp(spec, "inet6:", 6) == 0) {
-		char port[16], host[256];
-		const char *at;
-		struct addrinfo hints, *res = NULL;
-		int rc;
-
-		family = spec[4] == '6' ? AF_INET6 : AF_INET;
-		rest = strchr(spec, ':') + 1;
-		at = strchr(rest, '@');
-		if (at == NULL || (size_t)(at - rest) >= sizeof(port) || at == rest) {
-			snprintf(err, errlen, "milter %s: expected inet:PORT@HOST", spec);
-			return -1;
-		}
-		memcpy(port, rest, (size_t)(at - rest));
-		port[at - rest] = '\0';
-		if (strlcpy(host, at + 1, sizeof(host)) >= sizeof(host) || host[0] == '\0') {
-			snprintf(err, errlen, "milter %s: bad host", spec);
-			return -1;
-		}
-		if (host[0] == '[') {
-			size_t hl = strlen(host);
-			if (host[hl - 1] == ']')
-				host[hl - 1] = '\0';
-			memmove(host, host + 1, strlen(host));
-		}
-		memset(&hints, 0, sizeof(hints));
-		hints.ai_family = family;
-		hints.ai_socktype = SOCK_STREAM;
-		hints.ai_flags = AI_NUMERICSERV;
-		if ((rc = getaddrinfo(host, port, &hints, &res)) != 0 || res == NULL) {
-			snprintf(err, errlen, "milter %s: cannot resolve \"%s\": %s", spec, host,
-			    gai_strerror(rc));
-			return -1;
-		}
-		memcpy(&ss, res->ai_addr, res->ai_addrlen);
-		sslen = res->ai_addrlen;
-		freeaddrinfo(res);
-		inet = 1;
-	} else {
-		snprintf(err, errlen, "milter %s: unknown socket type (want unix:, inet: or inet6:)", spec);
+	if (sockspec_parse(spec, &sp, why, sizeof(why)) < 0 ||
+	    sockspec_connect_addr(&sp, &ss, &sslen, why, sizeof(why)) < 0) {
+		snprintf(err, errlen, "milter %s: %s", spec, why);
 		return -1;
 	}
+	family = ss.ss_family;
+	inet = sp.kind != SOCKSPEC_UNIX;
 	fd = socket(family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
 	if (fd < 0) {
-		snprintf(err, errlen, "milter %s: socket: %s", spec, strerror(errno));
+		syserr_fmt(err, errlen, "milter %s: socket", spec);
 		return -1;
 	}
 	if (inet) {
@@ -928,7 +884,7 @@ connect_spec(const char *spec, int timeout_ms, int64_t deadline, char *err, size
 	}
 	if (connect(fd, (struct sockaddr *)&ss, sslen) < 0) {
 		if (errno != EINPROGRESS && errno != EAGAIN) {
-			snprintf(err, errlen, "milter %s: connect: %s", spec, strerror(errno));
+			syserr_fmt(err, errlen, "milter %s: connect", spec);
 			close(fd);
 			return -1;
 		}

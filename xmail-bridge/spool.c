@@ -19,6 +19,8 @@
 #include <unistd.h>
 
 #include "buf.h"
+#include "fileio.h"
+#include "log.h"
 #include "spool.h"
 
 #define READ_STEP (64 * 1024)
@@ -536,7 +538,7 @@ spool_parse_fd(int fd, const char *path, struct spool *s, char *err, size_t errl
 
 	memset(s, 0, sizeof(*s));
 	if (fstat(fd, &st) < 0) {
-		snprintf(err, errlen, "%s: fstat: %s", path, strerror(errno));
+		syserr_fmt(err, errlen, "%s: fstat", path);
 		return -1;
 	}
 	buf_init(&b, SPOOL_MAX_ENVELOPE + SPOOL_MAX_HEADER_BYTES + READ_STEP);
@@ -558,7 +560,7 @@ spool_parse_fd(int fd, const char *path, struct spool *s, char *err, size_t errl
 		if (n < 0) {
 			if (errno == EINTR)
 				continue;
-			snprintf(err, errlen, "%s: read: %s", path, strerror(errno));
+			syserr_fmt(err, errlen, "%s: read", path);
 			buf_free(&b);
 			free(tmp);
 			return -1;
@@ -673,7 +675,7 @@ spool_stream_body(int fd, const struct spool *s, int (*cb)(void *, const char *,
 		if (n < 0 && errno == EINTR)
 			continue;
 		if (n < 0) {
-			snprintf(err, errlen, "reading the body: %s", strerror(errno));
+			syserr_fmt(err, errlen, "reading the body");
 			r = -1;
 			break;
 		}
@@ -1021,18 +1023,8 @@ struct wout {
 static void
 w_flush(struct wout *w)
 {
-	size_t off = 0;
-
-	while (!w->err && off < w->n) {
-		ssize_t r = write(w->fd, w->b + off, w->n - off);
-		if (r < 0 && errno == EINTR)
-			continue;
-		if (r <= 0) {
-			w->err = r < 0 ? errno : EIO;
-			break;
-		}
-		off += (size_t)r;
-	}
+	if (!w->err && fileio_write_all(w->fd, w->b, w->n) < 0)
+		w->err = errno;
 	w->n = 0;
 }
 
@@ -1086,7 +1078,7 @@ spool_rewrite(const char *path, int in_fd, const struct spool *s, int replbody_f
 	int fd, saved, anon = 1;
 
 	if (fstat(in_fd, &st) < 0) {
-		snprintf(err, errlen, "%s: fstat: %s", path, strerror(errno));
+		syserr_fmt(err, errlen, "%s: fstat", path);
 		return -1;
 	}
 	if (snprintf(tmp, sizeof(tmp), "%s.bridge.XXXXXX", path) >= (int)sizeof(tmp)) {
@@ -1106,7 +1098,7 @@ spool_rewrite(const char *path, int in_fd, const struct spool *s, int replbody_f
 		fd = mkostemp(tmp, O_CLOEXEC);
 	}
 	if (fd < 0) {
-		snprintf(err, errlen, "%s: cannot create temp file: %s", path, strerror(errno));
+		syserr_fmt(err, errlen, "%s: cannot create temp file", path);
 		return -1;
 	}
 	w = malloc(sizeof(*w));
@@ -1119,11 +1111,11 @@ spool_rewrite(const char *path, int in_fd, const struct spool *s, int replbody_f
 	w->n = 0;
 	/* XMail's file mode (0666 in daemon mode), not our umask's; and its owner. */
 	if (fchmod(fd, st.st_mode & 07777) < 0) {
-		snprintf(err, errlen, "%s: fchmod: %s", tmp, strerror(errno));
+		syserr_fmt(err, errlen, "%s: fchmod", tmp);
 		goto fail_free;
 	}
 	if (fchown(fd, st.st_uid, st.st_gid) < 0 && errno != EPERM) {
-		snprintf(err, errlen, "%s: fchown: %s", tmp, strerror(errno));
+		syserr_fmt(err, errlen, "%s: fchown", tmp);
 		goto fail_free;
 	}
 	w_put(w, s->head, s->headlen);
@@ -1143,30 +1135,31 @@ spool_rewrite(const char *path, int in_fd, const struct spool *s, int replbody_f
 			else
 				w_put(w, "\r\n", 2);
 			if (w_copy(w, replbody_fd, 0) < 0) {
-				snprintf(err, errlen, "reading the replacement body: %s", strerror(errno));
+				syserr_fmt(err, errlen, "reading the replacement body");
 				goto fail_free;
 			}
 		} else {
 			w_put(w, s->sep, s->seplen);
 			if (w_copy(w, in_fd, s->body_off) < 0) {
-				snprintf(err, errlen, "%s: read: %s", path, strerror(errno));
+				syserr_fmt(err, errlen, "%s: read", path);
 				goto fail_free;
 			}
 		}
 	} else if (s->body_off < st.st_size) {
 		/* Without data nothing follows the envelope; keep anything anyway. */
 		if (w_copy(w, in_fd, s->body_off) < 0) {
-			snprintf(err, errlen, "%s: read: %s", path, strerror(errno));
+			syserr_fmt(err, errlen, "%s: read", path);
 			goto fail_free;
 		}
 	}
 	w_flush(w);
 	if (w->err) {
-		snprintf(err, errlen, "%s: write: %s", tmp, strerror(w->err));
+		errno = w->err;
+		syserr_fmt(err, errlen, "%s: write", tmp);
 		goto fail_free;
 	}
 	if (fsync(fd) < 0) {
-		snprintf(err, errlen, "%s: fsync: %s", tmp, strerror(errno));
+		syserr_fmt(err, errlen, "%s: fsync", tmp);
 		goto fail_free;
 	}
 	if (anon) {
@@ -1185,7 +1178,7 @@ spool_rewrite(const char *path, int in_fd, const struct spool *s, int replbody_f
 				break;
 		}
 		if (!made) {
-			snprintf(err, errlen, "%s: cannot name the temp file: %s", path, strerror(errno));
+			syserr_fmt(err, errlen, "%s: cannot name the temp file", path);
 			close(fd);
 			free(w);
 			return -1;
@@ -1193,12 +1186,12 @@ spool_rewrite(const char *path, int in_fd, const struct spool *s, int replbody_f
 	}
 	if (close(fd) < 0) {
 		fd = -1;
-		snprintf(err, errlen, "%s: close: %s", tmp, strerror(errno));
+		syserr_fmt(err, errlen, "%s: close", tmp);
 		goto fail_free;
 	}
 	fd = -1;
 	if (rename(tmp, path) < 0) {
-		snprintf(err, errlen, "rename %s to %s: %s", tmp, path, strerror(errno));
+		syserr_fmt(err, errlen, "rename %s to %s", tmp, path);
 		goto fail_free;
 	}
 	free(w);

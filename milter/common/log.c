@@ -3,8 +3,10 @@
  * log.c - process-wide logging: syslog, stderr or an append-only file.
  *
  * The target is global process state by nature (like syslog itself); it is
- * guarded by a mutex so a reload can switch it while sessions log. Lines are
- * formatted into a bounded stack buffer; longer lines are cut, never split.
+ * guarded by a mutex so a reload can switch it while sessions log. The level
+ * is read without the lock (an atomic load) so that filtered-out debug lines
+ * cost no locking. Lines are formatted into a bounded stack buffer; longer
+ * lines are cut, never split.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -60,7 +62,7 @@ log_open(const char *ident, const char *target, enum log_level min, char *err, s
 		kind = LK_FILE;
 		fd = open(target, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0640);
 		if (fd < 0) {
-			snprintf(err, errlen, "log file %s: %s", target, strerror(errno));
+			syserr_fmt(err, errlen, "log file %s", target);
 			return -1;
 		}
 	}
@@ -71,7 +73,7 @@ log_open(const char *ident, const char *target, enum log_level min, char *err, s
 		closelog();
 	log_fd = fd;
 	log_kind = kind;
-	log_min = min;
+	__atomic_store_n(&log_min, min, __ATOMIC_RELAXED);
 	if (ident != NULL)
 		strlcpy(log_ident, ident, sizeof(log_ident));
 	if (kind == LK_SYSLOG)
@@ -101,7 +103,7 @@ log_vmsg(enum log_level lvl, const char *fmt, va_list ap)
 	char line[LOG_LINE_MAX + 128];
 	int n;
 
-	if (lvl < log_min && lvl != LOG_L_FATAL)
+	if (lvl < __atomic_load_n(&log_min, __ATOMIC_RELAXED) && lvl != LOG_L_FATAL)
 		return;
 	n = vsnprintf(msg, sizeof(msg), fmt, ap);
 	if (n < 0)
@@ -155,4 +157,58 @@ log_fatal(const char *fmt, ...)
 	log_vmsg(LOG_L_FATAL, fmt, ap);
 	va_end(ap);
 	exit(1);
+}
+
+/* fmt, then ": " and the text of errnum, into out. */
+static void
+vfmt_errno(char *out, size_t len, int errnum, const char *fmt, va_list ap)
+{
+	char ebuf[128];
+	int n = vsnprintf(out, len, fmt, ap);
+
+	if (n < 0 && len > 0)
+		out[0] = '\0';
+	strlcat(out, ": ", len);
+	strlcat(out, strerror_r(errnum, ebuf, sizeof(ebuf)), len);
+}
+
+void
+log_sys(enum log_level lvl, const char *fmt, ...)
+{
+	int e = errno;
+	char msg[LOG_LINE_MAX];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vfmt_errno(msg, sizeof(msg), e, fmt, ap);
+	va_end(ap);
+	log_msg(lvl, "%s", msg);
+	errno = e;
+}
+
+void
+log_fatal_sys(const char *fmt, ...)
+{
+	int e = errno;
+	char msg[LOG_LINE_MAX];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vfmt_errno(msg, sizeof(msg), e, fmt, ap);
+	va_end(ap);
+	log_fatal("%s", msg);
+}
+
+void
+syserr_fmt(char *err, size_t errlen, const char *fmt, ...)
+{
+	int e = errno;
+	va_list ap;
+
+	if (errlen == 0)
+		return;
+	va_start(ap, fmt);
+	vfmt_errno(err, errlen, e, fmt, ap);
+	va_end(ap);
+	errno = e;
 }

@@ -14,6 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "fileio.h"
 #include "netlist.h"
 
 static const uint8_t v4mapped[12] = { 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff };
@@ -243,47 +244,13 @@ netlist_add_text(struct netlist *l, const char *name, const char *text, size_t l
 int
 netlist_load_file(struct netlist *l, const char *path, char *err, size_t errlen)
 {
-	FILE *f = fopen(path, "re");
-	char *text = NULL;
-	size_t len = 0, cap = 0;
+	char *text;
+	size_t len;
 	int rc;
 
-	if (f == NULL) {
-		snprintf(err, errlen, "%s: %s", path, strerror(errno));
+	if (fileio_read_file(path, NETLIST_FILE_MAX, &text, &len, err, errlen) < 0)
 		return -1;
-	}
-	for (;;) {
-		size_t got;
-		if (cap - len < 4096) {
-			char *p;
-			if (cap > (size_t)64 << 20) {
-				snprintf(err, errlen, "%s: file too large (cap 64 MB)", path);
-				free(text);
-				fclose(f);
-				return -1;
-			}
-			if ((p = realloc(text, cap + 65536)) == NULL) {
-				snprintf(err, errlen, "%s: out of memory", path);
-				free(text);
-				fclose(f);
-				return -1;
-			}
-			text = p;
-			cap += 65536;
-		}
-		got = fread(text + len, 1, cap - len, f);
-		len += got;
-		if (got == 0)
-			break;
-	}
-	if (ferror(f)) {
-		snprintf(err, errlen, "%s: read error", path);
-		free(text);
-		fclose(f);
-		return -1;
-	}
-	fclose(f);
-	rc = netlist_add_text(l, path, text ? text : "", len, err, errlen);
+	rc = netlist_add_text(l, path, text, len, err, errlen);
 	free(text);
 	return rc;
 }

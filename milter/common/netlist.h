@@ -10,7 +10,8 @@
  *
  * A netlist is built once (start-up or reload), then sorted and merged; it is
  * read-only afterwards, so lookups from many threads need no lock.
- * Cap: NETLIST_MAX_ENTRIES ranges per list, NETLIST_LINE_MAX bytes per line.
+ * Cap: NETLIST_MAX_ENTRIES ranges per list, NETLIST_LINE_MAX bytes per line,
+ * NETLIST_FILE_MAX bytes per file.
  */
 #ifndef SPFDKIM_NETLIST_H
 #define SPFDKIM_NETLIST_H
@@ -21,6 +22,7 @@
 
 #define NETLIST_MAX_ENTRIES 100000
 #define NETLIST_LINE_MAX 1024
+#define NETLIST_FILE_MAX ((size_t)64 << 20)
 
 struct netrange {
 	uint8_t lo[16], hi[16];  /* inclusive, network byte order */

@@ -16,7 +16,10 @@
 #include <strings.h>
 
 #include "config.h"
+#include "fileio.h"
+#include "log.h"
 #include "policy.h"
+#include "sockspec.h"
 
 enum ktype { K_STR, K_BOOL, K_UINT, K_UMASK, K_LOGLEVEL, K_IDENTITY, K_ACTION, K_REPLY, K_LOGTARGET, K_SOCKET };
 
@@ -121,10 +124,14 @@ set_key(struct config *c, const struct key *k, const char *v, char *err, size_t 
 
 	switch (k->type) {
 	case K_SOCKET:
-		if (strncmp(v, "unix:", 5) != 0 && strncmp(v, "local:", 6) != 0 &&
-		    strncmp(v, "inet:", 5) != 0 && strncmp(v, "inet6:", 6) != 0 && v[0] != '/') {
-			snprintf(err, errlen, "%s: \"%.80s\" is not unix:/path, inet:port@host or inet6:port@host", k->name, v);
-			return -1;
+		{
+			struct sockspec ss;
+			char why[300];
+			if (sockspec_parse(v, &ss, why, sizeof(why)) < 0) {
+				snprintf(err, errlen, "%s \"%.200s\": ", k->name, v);
+				strlcat(err, why, errlen);
+				return -1;
+			}
 		}
 		/* FALLTHROUGH */
 	case K_STR:
@@ -425,28 +432,12 @@ bad:
 struct config *
 config_load(const char *path, char *err, size_t errlen)
 {
-	FILE *f = fopen(path, "re");
 	char *text;
 	size_t len;
 	struct config *c;
 
-	if (f == NULL) {
-		snprintf(err, errlen, "%s: %s", path, strerror(errno));
+	if (fileio_read_file(path, CONFIG_FILE_MAX, &text, &len, err, errlen) < 0)
 		return NULL;
-	}
-	if ((text = malloc(CONFIG_FILE_MAX + 1)) == NULL) {
-		fclose(f);
-		snprintf(err, errlen, "%s: out of memory", path);
-		return NULL;
-	}
-	len = fread(text, 1, CONFIG_FILE_MAX + 1, f);
-	if (ferror(f)) {
-		snprintf(err, errlen, "%s: read error", path);
-		fclose(f);
-		free(text);
-		return NULL;
-	}
-	fclose(f);
 	c = config_parse(path, text, len, err, errlen);
 	free(text);
 	return c;
@@ -483,38 +474,4 @@ config_spf_any_reject(const struct config *c)
 		if (c->spf_action[i] == ACT_REJECT)
 			return 1;
 	return 0;
-}
-
-void
-config_dump(const struct config *c, void (*emit)(const char *line, void *arg), void *arg)
-{
-	char line[CONFIG_LINE_MAX + 160];
-
-	for (size_t i = 0; i < NKEYS; i++) {
-		const struct key *k = &keys[i];
-		const void *f = (const char *)c + k->off;
-		const char *v = NULL;
-		char num[32];
-
-		switch (k->type) {
-		case K_STR: case K_REPLY: case K_LOGTARGET: case K_SOCKET:
-			v = *(char *const *)f;
-			break;
-		case K_BOOL: v = *(const int *)f ? "yes" : "no"; break;
-		case K_UINT: snprintf(num, sizeof(num), "%u", *(const unsigned *)f); v = num; break;
-		case K_UMASK: snprintf(num, sizeof(num), "%03o", (unsigned)*(const mode_t *)f); v = num; break;
-		case K_LOGLEVEL: {
-			static const char *const ln[] = { "debug", "info", "warn", "error", "fatal" };
-			v = ln[*(const enum log_level *)f];
-			break;
-		}
-		case K_IDENTITY: v = *(const enum spf_identity *)f == ID_HEADER_FROM ? "header-from" : "mailfrom"; break;
-		case K_ACTION: v = action_str(*(const enum action *)f); break;
-		}
-		if (v == NULL)
-			snprintf(line, sizeof(line), "# %s (unset)", k->name);
-		else
-			snprintf(line, sizeof(line), "%s %s", k->name, v);
-		emit(line, arg);
-	}
 }

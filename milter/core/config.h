@@ -76,7 +76,4 @@ int config_spf_any_save(const struct config *c);
 int config_dkim_any_save(const struct config *c);
 int config_spf_any_reject(const struct config *c);
 
-/* Writes every key with its current value, as `Key value` lines (for -n -d). */
-void config_dump(const struct config *c, void (*emit)(const char *line, void *arg), void *arg);
-
 #endif

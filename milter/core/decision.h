@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * decision.h - the one decision line per message (format shared with the
- * report tool and the bench: see /tmp/shared-formats.md).
+ * report tool and the bench; documented under LOGS in spfdkim-milter(8)).
  *
  *   decision ts=... qid=... ip=... helo=... mailfrom=... identity=... domain=...
  *            spf=... helo_spf=... dkim=... dkim_d=... skip=... action=...

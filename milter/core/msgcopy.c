@@ -9,6 +9,8 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "fileio.h"
+#include "log.h"
 #include "msgcopy.h"
 
 void
@@ -30,7 +32,7 @@ msgcopy_open(struct msgcopy *m, const char *dir)
 		return -1;
 	}
 	if ((m->fd = mkostemp(path, O_CLOEXEC)) < 0) {
-		snprintf(m->err, sizeof(m->err), "%.300s: %s", path, strerror(errno));
+		syserr_fmt(m->err, sizeof(m->err), "%.300s", path);
 		m->failed = 1;
 		return -1;
 	}
@@ -41,8 +43,6 @@ msgcopy_open(struct msgcopy *m, const char *dir)
 static int
 put(struct msgcopy *m, const void *p, size_t n)
 {
-	const char *c = p;
-
 	if (m->fd < 0 || m->failed)
 		return -1;
 	if (n > MSGCOPY_MAX - m->size) {
@@ -50,19 +50,12 @@ put(struct msgcopy *m, const void *p, size_t n)
 		m->failed = 1;
 		return -1;
 	}
-	while (n > 0) {
-		ssize_t w = write(m->fd, c, n);
-		if (w < 0) {
-			if (errno == EINTR)
-				continue;
-			snprintf(m->err, sizeof(m->err), "temp file write: %s", strerror(errno));
-			m->failed = 1;
-			return -1;
-		}
-		c += w;
-		n -= (size_t)w;
-		m->size += (size_t)w;
+	if (fileio_write_all(m->fd, p, n) < 0) {
+		syserr_fmt(m->err, sizeof(m->err), "temp file write");
+		m->failed = 1;
+		return -1;
 	}
+	m->size += n;
 	return 0;
 }
 

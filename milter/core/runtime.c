@@ -96,7 +96,7 @@ runtime_build(struct config *cfg, struct runtime *prev, char *err, size_t errlen
 	if (c->decision_log != NULL) {
 		rt->decision_fd = open(c->decision_log, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0640);
 		if (rt->decision_fd < 0) {
-			snprintf(err, errlen, "%s: DecisionLog %s: %s", c->source, c->decision_log, strerror(errno));
+			syserr_fmt(err, errlen, "%s: DecisionLog %s", c->source, c->decision_log);
 			goto bad;
 		}
 	}

@@ -30,6 +30,8 @@
 #include "buf.h"
 #include "ctl.h"
 #include "dkim.h"
+#include "dname.h"
+#include "fileio.h"
 #include "dkim_file.h"
 #include "dns.h"
 #include "log.h"
@@ -45,18 +47,6 @@ b64(const unsigned char *in, size_t n, char **out)
 		return -1;
 	EVP_EncodeBlock((unsigned char *)*out, in, (int)n);
 	return 0;
-}
-
-static int
-valid_label_text(const char *s)
-{
-	if (*s == '\0' || strlen(s) > 253)
-		return 0;
-	for (; *s; s++)
-		if (!((*s >= 'a' && *s <= 'z') || (*s >= 'A' && *s <= 'Z') || (*s >= '0' && *s <= '9') ||
-		      *s == '-' || *s == '.' || *s == '_'))
-			return 0;
-	return 1;
 }
 
 int
@@ -79,7 +69,7 @@ ctl_genkey(int argc, char **argv)
 	}
 	if (domain == NULL || sel == NULL || optind != argc)
 		goto usage;
-	if (!valid_label_text(domain) || !valid_label_text(sel)) {
+	if (!dname_valid(domain, DNAME_LDH | DNAME_NOROOT) || !dname_valid(sel, DNAME_LDH | DNAME_NOROOT)) {
 		fprintf(stderr, "genkey: bad domain \"%s\" or selector \"%s\"\n", domain, sel);
 		return 2;
 	}
@@ -154,27 +144,6 @@ usage:
 	return 2;
 }
 
-static int
-read_all(const char *file, struct buf *out)
-{
-	int fd = strcmp(file, "-") == 0 ? 0 : open(file, O_RDONLY);
-	if (fd < 0)
-		return -1;
-	char tmp[65536];
-	ssize_t n;
-	while ((n = read(fd, tmp, sizeof(tmp))) > 0)
-		if (buf_append(out, tmp, (size_t)n) < 0) {
-			errno = EFBIG;
-			n = -1;
-			break;
-		}
-	int e = errno;
-	if (fd != 0)
-		close(fd);
-	errno = e;
-	return n < 0 ? -1 : 0;
-}
-
 int
 ctl_dkim_verify(int argc, char **argv)
 {
@@ -203,18 +172,18 @@ ctl_dkim_verify(int argc, char **argv)
 		goto usage;
 
 	log_open("spfdkim-ctl", "stderr", LOG_L_WARN, err, sizeof(err));
-	struct buf msg;
-	buf_init(&msg, MSG_MAX);
-	if (read_all(file, &msg) < 0) {
-		fprintf(stderr, "dkim-verify: %s: %s\n", file, strerror(errno));
-		buf_free(&msg);
+	char *msg;
+	size_t msglen;
+	if ((strcmp(file, "-") == 0 ? fileio_read_fd(0, "(standard input)", MSG_MAX, &msg, &msglen, err, sizeof(err))
+	    : fileio_read_file(file, MSG_MAX, &msg, &msglen, err, sizeof(err))) < 0) {
+		fprintf(stderr, "dkim-verify: %s\n", err);
 		return 2;
 	}
 	struct dns_options dopt = { .forwarders = resolver, .query_timeout_ms = timeout };
 	struct dns_resolver *dns = dns_resolver_new(&dopt, err, sizeof(err));
 	if (dns == NULL) {
 		fprintf(stderr, "dkim-verify: resolver %s: %s\n", resolver ? resolver : "(system)", err);
-		buf_free(&msg);
+		free(msg);
 		return 2;
 	}
 	struct dkim_engine *e = dkim_engine_new(&o, dns, err, sizeof(err));
@@ -223,10 +192,10 @@ ctl_dkim_verify(int argc, char **argv)
 		fprintf(stderr, "dkim-verify: %s\n", err);
 		dkim_engine_free(e);
 		dns_resolver_free(dns);
-		buf_free(&msg);
+		free(msg);
 		return 2;
 	}
-	dkim_feed_message(m, msg.data ? msg.data : "", msg.len);
+	dkim_feed_message(m, msg, msglen);
 	struct dkim_report r;
 	dkim_msg_eom(m, &r);
 	dkim_report_print(stdout, &r);
@@ -235,7 +204,7 @@ ctl_dkim_verify(int argc, char **argv)
 	dkim_msg_free(m);
 	dkim_engine_free(e);
 	dns_resolver_free(dns);
-	buf_free(&msg);
+	free(msg);
 	return rc;
 usage:
 	fprintf(stderr, "usage: spfdkim-ctl dkim-verify FILE [--resolver HOST@PORT] [--min-key-bits N] "

@@ -34,6 +34,7 @@
 #include <strings.h>
 
 #include "ctl.h"
+#include "dname.h"
 #include "dns.h"
 #include "spf.h"
 #include "spf_audit.h"
@@ -204,28 +205,6 @@ ip_term(const char *arg, char *out, size_t outsz)
 	return 0;
 }
 
-static int
-valid_domain(const char *d)
-{
-	size_t n = strlen(d), lab = 0, labels = 1;
-
-	if (n > 0 && d[n - 1] == '.')
-		n--;
-	if (n == 0 || n > 253)
-		return 0;
-	for (size_t i = 0; i < n; i++) {
-		unsigned char c = (unsigned char)d[i];
-		if (c == '.') {
-			if (lab == 0) return 0;
-			lab = 0;
-			labels++;
-		} else if (!(isalnum(c) || c == '-' || c == '_') || ++lab > 63) {
-			return 0;
-		}
-	}
-	return lab > 0 && labels >= 2;
-}
-
 int
 ctl_spf_record(int argc, char **argv)
 {
@@ -263,7 +242,7 @@ ctl_spf_record(int argc, char **argv)
 		fprintf(stderr, "usage: spfdkim-ctl spf-record --domain D --ip A [--ip B...]\n");
 		return 2;
 	}
-	if (!valid_domain(domain)) {
+	if (!dname_valid(domain, DNAME_LDH | DNAME_MULTI)) {
 		fprintf(stderr, "spfdkim-ctl spf-record: --domain '%s' is not a domain name\n", domain);
 		return 2;
 	}
@@ -284,7 +263,7 @@ ctl_spf_record(int argc, char **argv)
 		strlcat(rec, term, sizeof(rec));
 	}
 	for (size_t i = 0; i < nincs; i++) {
-		if (!valid_domain(incs[i])) {
+		if (!dname_valid(incs[i], DNAME_LDH | DNAME_MULTI)) {
 			fprintf(stderr, "spfdkim-ctl spf-record: --include '%s' is not a domain name\n", incs[i]);
 			return 2;
 		}
@@ -349,7 +328,7 @@ ctl_spf_audit(int argc, char **argv)
 		fprintf(stderr, "usage: spfdkim-ctl spf-audit --domain D --ip A [--ip B...] [--resolver HOST@PORT]\n");
 		return 2;
 	}
-	if (!valid_domain(domain)) {
+	if (!dname_valid(domain, DNAME_LDH | DNAME_MULTI)) {
 		fprintf(stderr, "spfdkim-ctl spf-audit: --domain '%s' is not a domain name\n", domain);
 		return 2;
 	}

@@ -18,6 +18,7 @@
 #include <strings.h>
 
 #include "kvline.h"
+#include "log.h"
 #include "report_int.h"
 
 const char *const report_spf_names[R_RES] = { "-", "none", "neutral", "pass", "fail", "softfail", "temperror", "permerror", "other" };
@@ -316,7 +317,7 @@ report_read(struct report *r, FILE *fp, const char *path, char *err, size_t errl
 	}
 	free(line);
 	if (ferror(fp)) {
-		snprintf(err, errlen, "%s: read error: %s", path, strerror(errno));
+		syserr_fmt(err, errlen, "%s: read error", path);
 		return -1;
 	}
 	return 0;

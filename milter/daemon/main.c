@@ -32,6 +32,7 @@
 #include "config.h"
 #include "log.h"
 #include "runtime.h"
+#include "sockspec.h"
 
 extern struct smfiDesc mlfi_desc;
 
@@ -99,11 +100,14 @@ load_config(const struct opts *o, char *err, size_t errlen)
 		snprintf(err, errlen, "out of memory");
 	if (c == NULL)
 		return NULL;
-	if (o->sock != NULL && strncmp(o->sock, "unix:", 5) != 0 && strncmp(o->sock, "local:", 6) != 0 &&
-	    strncmp(o->sock, "inet:", 5) != 0 && strncmp(o->sock, "inet6:", 6) != 0 && o->sock[0] != '/') {
-		snprintf(err, errlen, "-p \"%.80s\" is not unix:/path, inet:port@host or inet6:port@host", o->sock);
-		config_free(c);
-		return NULL;
+	if (o->sock != NULL) {
+		struct sockspec ss;
+		char why[300];
+		if (sockspec_parse(o->sock, &ss, why, sizeof(why)) < 0) {
+			snprintf(err, errlen, "-p \"%.200s\": %s", o->sock, why);
+			config_free(c);
+			return NULL;
+		}
 	}
 	if (o->sock != NULL) {
 		free(c->socket);
@@ -137,26 +141,16 @@ open_log(const struct opts *o, const struct config *c, char *err, size_t errlen)
 static void
 print_mta_lines(const char *sock)
 {
-	char pf[512];
-	const char *p;
+	struct sockspec ss;
+	char pf[512], why[300];
 
-	if (strncmp(sock, "inet:", 5) == 0 && (p = strchr(sock, '@')) != NULL)
-		snprintf(pf, sizeof(pf), "inet:%s:%.*s", p + 1, (int)(p - sock - 5), sock + 5);
-	else if (strncmp(sock, "inet6:", 6) == 0 && (p = strchr(sock, '@')) != NULL) {
-		const char *h = p + 1;
-		size_t hl = strlen(h);
-		if (hl >= 2 && h[0] == '[' && h[hl - 1] == ']') {
-			h++;
-			hl -= 2;
-		}
-		snprintf(pf, sizeof(pf), "inet:[%.*s]:%.*s", (int)hl, h, (int)(p - sock - 6), sock + 6);
-	}
-	else if (strncmp(sock, "inet:", 5) == 0)
-		snprintf(pf, sizeof(pf), "inet:127.0.0.1:%s", sock + 5);
-	else if (strncmp(sock, "local:", 6) == 0)
-		snprintf(pf, sizeof(pf), "unix:%s", sock + 6);
-	else
+	if (sockspec_parse(sock, &ss, why, sizeof(why)) < 0)
 		snprintf(pf, sizeof(pf), "%s", sock);
+	else if (ss.kind == SOCKSPEC_UNIX)
+		snprintf(pf, sizeof(pf), "unix:%s", ss.path);
+	else
+		snprintf(pf, sizeof(pf), ss.kind == SOCKSPEC_INET6 ? "inet:[%s]:%u" : "inet:%s:%u",
+		    ss.host[0] != '\0' ? ss.host : "127.0.0.1", ss.port);
 	printf("spfdkim-milter listening on %s\n\n"
 	    "Postfix (main.cf):\n"
 	    "    smtpd_milters = %s\n"
@@ -172,16 +166,17 @@ print_mta_lines(const char *sock)
 	fflush(stdout);
 }
 
+/* The path of a unix socket spec, in buf; NULL for inet sockets. */
 static const char *
-unix_path(const char *sock)
+unix_path(const char *sock, char *buf, size_t len)
 {
-	if (strncmp(sock, "unix:", 5) == 0)
-		return sock + 5;
-	if (strncmp(sock, "local:", 6) == 0)
-		return sock + 6;
-	if (sock[0] == '/')
-		return sock;
-	return NULL;
+	struct sockspec ss;
+	char why[300];
+
+	if (sockspec_parse(sock, &ss, why, sizeof(why)) < 0 || ss.kind != SOCKSPEC_UNIX)
+		return NULL;
+	strlcpy(buf, ss.path, len);
+	return buf;
 }
 
 /*
@@ -193,43 +188,19 @@ unix_path(const char *sock)
 static void
 wake_listener(const char *sock)
 {
-	const char *path = unix_path(sock);
-	int fd = -1;
+	struct sockspec ss;
+	struct sockaddr_storage sa;
+	socklen_t salen;
+	char why[300];
+	int fd;
 
-	if (path != NULL) {
-		struct sockaddr_un sun = { .sun_family = AF_UNIX };
-		if (strlcpy(sun.sun_path, path, sizeof(sun.sun_path)) >= sizeof(sun.sun_path))
-			return;
-		if ((fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0)) >= 0)
-			(void)connect(fd, (struct sockaddr *)&sun, sizeof(sun));
-	} else {
-		int v6 = strncmp(sock, "inet6:", 6) == 0;
-		const char *p = sock + (v6 ? 6 : 5), *at = strchr(p, '@');
-		char port[16], host[256];
-		struct addrinfo hints = { .ai_family = v6 ? AF_INET6 : AF_INET, .ai_socktype = SOCK_STREAM }, *ai;
-		size_t hl;
-
-		if (strncmp(sock, "inet", 4) != 0)
-			return;
-		snprintf(port, sizeof(port), "%.*s", (int)(at ? (size_t)(at - p) : strlen(p)) > 15 ? 15 :
-		    (int)(at ? (size_t)(at - p) : strlen(p)), p);
-		strlcpy(host, at ? at + 1 : "", sizeof(host));
-		hl = strlen(host);
-		if (hl >= 2 && host[0] == '[' && host[hl - 1] == ']') {
-			memmove(host, host + 1, hl - 2);
-			host[hl - 2] = '\0';
-		}
-		if (host[0] == '\0' || strcmp(host, "0.0.0.0") == 0 || strcmp(host, "INADDR_ANY") == 0 ||
-		    strcmp(host, "::") == 0)
-			strlcpy(host, v6 ? "::1" : "127.0.0.1", sizeof(host));
-		if (getaddrinfo(host, port, &hints, &ai) != 0)
-			return;
-		if ((fd = socket(ai->ai_family, SOCK_STREAM | SOCK_CLOEXEC, 0)) >= 0)
-			(void)connect(fd, ai->ai_addr, ai->ai_addrlen);
-		freeaddrinfo(ai);
-	}
-	if (fd >= 0)
+	if (sockspec_parse(sock, &ss, why, sizeof(why)) < 0 ||
+	    sockspec_connect_addr(&ss, &sa, &salen, why, sizeof(why)) < 0)
+		return;
+	if ((fd = socket(sa.ss_family, SOCK_STREAM | SOCK_CLOEXEC, 0)) >= 0) {
+		(void)connect(fd, (struct sockaddr *)&sa, salen);
 		close(fd);
+	}
 }
 
 /*
@@ -257,16 +228,16 @@ daemonize(void)
 	int fd;
 
 	if (pid < 0)
-		log_fatal("fork: %s", strerror(errno));
+		log_fatal_sys("fork");
 	if (pid > 0)
 		_exit(0);
 	setsid();
 	if ((pid = fork()) < 0)
-		log_fatal("fork: %s", strerror(errno));
+		log_fatal_sys("fork");
 	if (pid > 0)
 		_exit(0);
 	if (chdir("/") < 0)
-		log_warn("chdir /: %s", strerror(errno));
+		log_warn_sys("chdir /");
 	if ((fd = open("/dev/null", O_RDWR)) >= 0) {
 		dup2(fd, 0);
 		dup2(fd, 1);
@@ -312,6 +283,7 @@ main(int argc, char **argv)
 	struct runtime *rt;
 	char err[1024];
 	const char *upath;
+	char upbuf[sizeof(((struct sockaddr_un *)0)->sun_path)];
 	struct passwd *pw = NULL;
 	pthread_t tid;
 	sigset_t set, old;
@@ -366,7 +338,7 @@ main(int argc, char **argv)
 	 * default action of SIGHUP). The main loop reads the queued signals.
 	 */
 	if (pipe2(sig_pipe, O_CLOEXEC) < 0)
-		log_fatal("pipe: %s", strerror(errno));
+		log_fatal_sys("pipe");
 	fcntl(sig_pipe[1], F_SETFL, O_NONBLOCK);
 	memset(&sa, 0, sizeof(sa));
 	sa.sa_handler = on_signal;
@@ -399,23 +371,23 @@ main(int argc, char **argv)
 			log_fatal("cannot listen on %s (in use, or no permission)", rt->cfg->socket);
 		umask(um);
 	}
-	upath = unix_path(rt->cfg->socket);
+	upath = unix_path(rt->cfg->socket, upbuf, sizeof(upbuf));
 	if (rt->cfg->pid_file != NULL) {
 		FILE *f = fopen(rt->cfg->pid_file, "we");
 		if (f == NULL)
-			log_fatal("PidFile %s: %s", rt->cfg->pid_file, strerror(errno));
+			log_fatal_sys("PidFile %s", rt->cfg->pid_file);
 		fprintf(f, "%ld\n", (long)getpid());
 		fclose(f);
 	}
 	if (pw != NULL) {
 		/* Files that need root are open; the socket is bound. */
 		if (upath != NULL && chown(upath, pw->pw_uid, pw->pw_gid) < 0)
-			log_warn("chown %s: %s", upath, strerror(errno));
+			log_warn_sys("chown %s", upath);
 		if (rt->cfg->pid_file != NULL && chown(rt->cfg->pid_file, pw->pw_uid, pw->pw_gid) < 0)
-			log_warn("chown %s: %s", rt->cfg->pid_file, strerror(errno));
+			log_warn_sys("chown %s", rt->cfg->pid_file);
 		if (setgroups(0, NULL) < 0 || initgroups(pw->pw_name, pw->pw_gid) < 0 ||
 		    setgid(pw->pw_gid) < 0 || setuid(pw->pw_uid) < 0)
-			log_fatal("cannot drop privileges to %s: %s", pw->pw_name, strerror(errno));
+			log_fatal_sys("cannot drop privileges to %s", pw->pw_name);
 		log_info("running as user %s", pw->pw_name);
 	}
 	if (o.foreground && o.debug)
@@ -428,7 +400,7 @@ main(int argc, char **argv)
 	sigaddset(&set, SIGINT);
 	pthread_sigmask(SIG_BLOCK, &set, &old);
 	if ((errno = pthread_create(&tid, NULL, milter_thread, &milter_rc)) != 0)
-		log_fatal("pthread_create: %s", strerror(errno));
+		log_fatal_sys("pthread_create");
 	/* ... while this thread takes them (handlers are in place already). */
 	pthread_sigmask(SIG_UNBLOCK, &set, NULL);
 	log_info("spfdkim-milter started on %s (config %s, pid %ld)", rt->cfg->socket,
@@ -463,7 +435,7 @@ main(int argc, char **argv)
 	rt = runtime_acquire();
 	if (rt != NULL && rt->cfg->pid_file != NULL)
 		unlink(rt->cfg->pid_file);
-	if (rt != NULL && (upath = unix_path(rt->cfg->socket)) != NULL)
+	if (rt != NULL && (upath = unix_path(rt->cfg->socket, upbuf, sizeof(upbuf))) != NULL)
 		unlink(upath);
 	runtime_release(rt);
 	runtime_shutdown();

@@ -33,12 +33,6 @@
 
 static const char *const skip_names[] = { "-", "auth", "whitelist", "loopback", "lan" };
 
-const char *
-mlfi_skip_str(enum skip_reason s)
-{
-	return skip_names[s];
-}
-
 /* Copies s into out, replacing control bytes, truncating at the cap. */
 static void
 copy_clean(char *out, size_t outlen, const char *s)

@@ -75,7 +75,6 @@ struct session {
 	struct txn t;
 };
 
-const char *mlfi_skip_str(enum skip_reason s);
 void mlfi_txn_reset(struct session *s);
 /* Runs one SPF check for the given identity into out. */
 void mlfi_spf_check(struct session *s, enum spf_kind kind, const char *domain, const char *sender,

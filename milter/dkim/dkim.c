@@ -229,13 +229,6 @@ dkim_engine_free(struct dkim_engine *e)
 	free(e);
 }
 
-int
-dkim_engine_can_sign(const struct dkim_engine *e, const char *from_addr)
-{
-	const struct dkim_signkey *k[1];
-	return e && e->kt && dkim_keytable_match(e->kt, from_addr, k, 1) > 0;
-}
-
 /* ---- message -------------------------------------------------------------- */
 
 struct dkim_msg *

@@ -5,8 +5,9 @@
  * CONTRACT (the milter codes against it; extend, do not break).
  *
  * A dkim_engine is built from one config snapshot (key and signing tables
- * loaded, key records fetched through the shared dns_resolver) and is
- * immutable afterwards, so all sessions share it without locks. It must
+ * loaded, key records fetched through the shared dns_resolver). Its tables
+ * are immutable afterwards; the one mutable part, the cache of parsed key
+ * records, has its own mutex, so all sessions share the engine. It must
  * outlive every dkim_msg made from it. A dkim_msg belongs to one milter
  * session and one message; it either verifies or signs, never both.
  */
@@ -77,8 +78,6 @@ enum dkim_mode { DKIM_MODE_VERIFY, DKIM_MODE_SIGN };
 struct dkim_engine *dkim_engine_new(const struct dkim_options *opt, struct dns_resolver *dns,
                                     char *err, size_t errlen);
 void dkim_engine_free(struct dkim_engine *e);
-/* Sign mode helper: does the signing table have a key for this From: address? */
-int dkim_engine_can_sign(const struct dkim_engine *e, const char *from_addr);
 
 /* NULL with a reason in err on failure. */
 struct dkim_msg *dkim_msg_new(struct dkim_engine *e, enum dkim_mode mode, const char *qid,

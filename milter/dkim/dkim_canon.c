@@ -420,8 +420,7 @@ dkim_canon_verify(const struct dkim_sigtags *st, EVP_PKEY *pkey,
 			goto out;
 		rc = EVP_DigestVerify(ctx, st->b, st->blen, hash, hl) == 1;
 	} else {
-		const EVP_MD *md = st->alg == DKIM_ALG_RSA_SHA1 ? EVP_sha1() : sha256();
-		if (EVP_DigestVerifyInit(ctx, NULL, md, NULL, pkey) != 1)
+		if (EVP_DigestVerifyInit(ctx, NULL, sha256(), NULL, pkey) != 1)
 			goto out;
 		rc = EVP_DigestVerify(ctx, st->b, st->blen, data, len) == 1;
 	}

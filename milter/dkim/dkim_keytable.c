@@ -16,6 +16,7 @@
 #include <openssl/pem.h>
 
 #include "dkim_keytable.h"
+#include "fileio.h"
 #include "log.h"
 
 #define LINE_MAX_BYTES 4096
@@ -104,29 +105,18 @@ split2(char *line, char **a, char **b)
 static int
 load_key(struct dkim_signkey *k, const char *where, char *err, size_t errlen)
 {
-	FILE *fp = fopen(k->path, "r");
-	if (fp == NULL) {
-		snprintf(err, errlen, "%s: key file %s: %s", where, k->path, strerror(errno));
+	/* One allocation (KEYFILE_MAX is below fileio's first block): no copy of
+	 * the key text is left behind in freed memory. */
+	char *buf, why[600];
+	size_t n;
+	if (fileio_read_file(k->path, KEYFILE_MAX, &buf, &n, why, sizeof(why)) < 0) {
+		snprintf(err, errlen, "%s: key file %s", where, why);
 		return -1;
 	}
 	struct stat st;
-	if (fstat(fileno(fp), &st) == 0 && (st.st_mode & 077) != 0)
+	if (stat(k->path, &st) == 0 && (st.st_mode & 077) != 0)
 		log_warn("dkim: key file %s is readable by group or others (mode %03o); use 0600",
 		         k->path, (unsigned)(st.st_mode & 0777));
-	char *buf = malloc(KEYFILE_MAX + 1);
-	if (buf == NULL) {
-		fclose(fp);
-		snprintf(err, errlen, "out of memory");
-		return -1;
-	}
-	size_t n = fread(buf, 1, KEYFILE_MAX + 1, fp);
-	fclose(fp);
-	if (n > KEYFILE_MAX) {
-		free(buf);
-		snprintf(err, errlen, "%s: key file %s is larger than %d bytes", where, k->path, KEYFILE_MAX);
-		return -1;
-	}
-	buf[n] = '\0';
 	BIO *bio = BIO_new_mem_buf(buf, (int)n);
 	EVP_PKEY *pk = bio ? PEM_read_bio_PrivateKey(bio, NULL, NULL, NULL) : NULL;
 	BIO_free(bio);
@@ -166,7 +156,7 @@ load_keytable(struct dkim_keytable *kt, const char *file, char *err, size_t errl
 	const char *path = strip_scheme(file, &refile);
 	FILE *fp = fopen(path, "r");
 	if (fp == NULL) {
-		snprintf(err, errlen, "KeyTable %s: %s", path, strerror(errno));
+		syserr_fmt(err, errlen, "KeyTable %s", path);
 		return -1;
 	}
 	char line[LINE_MAX_BYTES], where[600];
@@ -229,7 +219,7 @@ load_signingtable(struct dkim_keytable *kt, const char *file, char *err, size_t 
 	const char *path = strip_scheme(file, &kt->refile);
 	FILE *fp = fopen(path, "r");
 	if (fp == NULL) {
-		snprintf(err, errlen, "SigningTable %s: %s", path, strerror(errno));
+		syserr_fmt(err, errlen, "SigningTable %s", path);
 		return -1;
 	}
 	char line[LINE_MAX_BYTES];

@@ -16,6 +16,7 @@
 #include <openssl/x509.h>
 
 #include "dkim_tags.h"
+#include "dname.h"
 
 static int
 is_fws(int c)
@@ -216,19 +217,6 @@ list_has(const char *list, const char *item)
 	return 0;
 }
 
-static int
-domain_ok(const char *d)
-{
-	if (*d == '\0' || strlen(d) > 253)
-		return 0;
-	for (const char *p = d; *p; p++) {
-		unsigned char c = (unsigned char)*p;
-		if (!(isalnum(c) || c == '-' || c == '.' || c == '_' || c >= 0x80))
-			return 0;
-	}
-	return d[0] != '.' && strstr(d, "..") == NULL;
-}
-
 void
 dkim_sigtags_free(struct dkim_sigtags *st)
 {
@@ -278,7 +266,6 @@ dkim_sig_check(const char *value, size_t len, time_t now, struct dkim_sigtags *s
 	else if (strcasecmp(st->a, "ed25519-sha256") == 0)
 		st->alg = DKIM_ALG_ED25519_SHA256;
 	else if (strcasecmp(st->a, "rsa-sha1") == 0) {
-		st->alg = DKIM_ALG_RSA_SHA1;
 		snprintf(err, errlen, "a=rsa-sha1 is not accepted (RFC 8301)");
 		return -1;
 	} else {
@@ -305,7 +292,7 @@ dkim_sig_check(const char *value, size_t len, time_t now, struct dkim_sigtags *s
 		return -1;
 	}
 	st->bhlen = (size_t)n;
-	if (st->d == NULL || !domain_ok(st->d)) {
+	if (st->d == NULL || !dname_valid(st->d, DNAME_LDH | DNAME_8BIT)) {
 		snprintf(err, errlen, "signature d= missing or not a domain: \"%.60s\"", st->d ? st->d : "");
 		return -1;
 	}
@@ -419,9 +406,9 @@ dkim_key_check(const char *rec, size_t len, enum dkim_alg alg, struct dkim_keyin
 		snprintf(err, errlen, "key record v=%.20s is not DKIM1 as the first tag", v);
 		goto out;
 	}
-	const char *hash = alg == DKIM_ALG_RSA_SHA1 ? "sha1" : "sha256";
-	if ((v = dkim_taglist_get(&tl, "h")) != NULL && !list_has(v, hash)) {
-		snprintf(err, errlen, "key record h=%.30s does not allow %s", v, hash);
+	/* Every accepted algorithm hashes with SHA-256 (rsa-sha1 is refused). */
+	if ((v = dkim_taglist_get(&tl, "h")) != NULL && !list_has(v, "sha256")) {
+		snprintf(err, errlen, "key record h=%.30s does not allow sha256", v);
 		goto out;
 	}
 	v = dkim_taglist_get(&tl, "k");

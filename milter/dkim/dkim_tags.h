@@ -45,7 +45,7 @@ void dkim_taglist_free(struct dkim_taglist *tl);
    decoded length, or -1 on a bad character, bad padding or overflow of out. */
 long dkim_b64_decode(const char *s, unsigned char *out, size_t outlen);
 
-enum dkim_alg { DKIM_ALG_RSA_SHA256, DKIM_ALG_RSA_SHA1, DKIM_ALG_ED25519_SHA256 };
+enum dkim_alg { DKIM_ALG_RSA_SHA256, DKIM_ALG_ED25519_SHA256 };
 enum dkim_keytype { DKIM_KEY_RSA, DKIM_KEY_ED25519 };
 enum dkim_canon { DKIM_C_SIMPLE, DKIM_C_RELAXED };
 

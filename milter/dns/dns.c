@@ -33,7 +33,9 @@
 
 #include <unbound.h>
 
+#include "dname.h"
 #include "dns.h"
+#include "log.h"
 
 #define CACHE_MAX_TTL 86400u   /* we never keep an answer longer than a day */
 
@@ -150,29 +152,15 @@ dns_answer_free(struct dns_answer *a)
 static int
 make_key(const char *name, int rrtype, char *key, size_t keylen)
 {
-	size_t n = strlen(name), lab = 0, i;
-	int off;
+	int n = dname_check(name, 0), off;
 
-	if (n > 0 && name[n - 1] == '.')
-		n--;
-	if (n == 0 || n > 253)
+	if (n < 0)
 		return -1;
 	off = snprintf(key, keylen, "%d/", rrtype);
-	if (off < 0 || (size_t)off + n + 1 > keylen)
+	if (off < 0 || (size_t)off + (size_t)n + 1 > keylen)
 		return -1;
-	for (i = 0; i < n; i++) {
-		unsigned char c = (unsigned char)name[i];
-		if (c == '.') {
-			if (lab == 0)
-				return -1;
-			lab = 0;
-		} else if (++lab > 63) {
-			return -1;
-		}
-		key[off + i] = (char)tolower(c);
-	}
-	if (lab == 0)
-		return -1;
+	for (int i = 0; i < n; i++)
+		key[off + i] = (char)tolower((unsigned char)name[i]);
 	key[off + n] = '\0';
 	return 0;
 }
@@ -499,7 +487,7 @@ dns_resolver_new(const struct dns_options *opt, char *err, size_t errlen)
 			goto fail;
 	}
 	if (pipe2(r->wake, O_CLOEXEC) < 0) {
-		snprintf(err, errlen, "pipe: %s", strerror(errno));
+		syserr_fmt(err, errlen, "pipe");
 		goto fail;
 	}
 	/* ub_fd() before the thread: it creates the background worker pipes. */

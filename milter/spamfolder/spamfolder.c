@@ -25,6 +25,8 @@
 #include <unistd.h>
 
 #include "buf.h"
+#include "fileio.h"
+#include "log.h"
 #include "spamfolder_int.h"
 
 #define XMAIL_TMP_PREFIX "spfdkim-tmp."
@@ -181,7 +183,7 @@ mkdir_ok(const char *path, char *err, size_t errlen)
 		return 0;
 	if (errno == EEXIST && stat(path, &st) == 0 && S_ISDIR(st.st_mode))
 		return 0;
-	snprintf(err, errlen, "spam folder: cannot create directory %s: %s", path, strerror(errno));
+	syserr_fmt(err, errlen, "spam folder: cannot create directory %s", path);
 	return -1;
 }
 
@@ -195,7 +197,7 @@ ensure_dirs(const struct spamfolder *sf, char *err, size_t errlen)
 
 	if (sf->xmail) {
 		if (stat(sf->account_dir, &st) < 0) {
-			snprintf(err, errlen, "spam folder: XMail account directory %s: %s", sf->account_dir, strerror(errno));
+			syserr_fmt(err, errlen, "spam folder: XMail account directory %s", sf->account_dir);
 			return -1;
 		}
 		if (!S_ISDIR(st.st_mode)) {
@@ -241,19 +243,8 @@ struct writer {
 static void
 w_flush(struct writer *w)
 {
-	size_t off = 0;
-
-	while (w->err == 0 && off < w->len) {
-		ssize_t n = write(w->fd, w->b + off, w->len - off);
-		if (n < 0) {
-			if (errno == EINTR)
-				continue;
-			w->err = errno;
-		} else if (n == 0)
-			w->err = EIO;
-		else
-			off += (size_t)n;
-	}
+	if (w->err == 0 && fileio_write_all(w->fd, w->b, w->len) < 0)
+		w->err = errno;
 	w->len = 0;
 }
 
@@ -307,7 +298,7 @@ w_message(struct writer *w, int fd, int stuff, char *why, size_t whylen)
 		if (n < 0) {
 			if (errno == EINTR)
 				continue;
-			snprintf(why, whylen, "reading the message: %s", strerror(errno));
+			syserr_fmt(why, whylen, "reading the message");
 			return -1;
 		}
 		if (n == 0)
@@ -399,7 +390,8 @@ spamfolder_save(struct spamfolder *sf, const struct spam_meta *meta, const char 
 			break;
 	}
 	if (fd < 0) {
-		snprintf(err, errlen, "spam folder: cannot create %s: %s (nothing saved)", tmppath, strerror(errno));
+		syserr_fmt(err, errlen, "spam folder: cannot create %s", tmppath);
+		strlcat(err, " (nothing saved)", errlen);
 		return -1;
 	}
 	if ((w = malloc(sizeof(*w))) == NULL) {
@@ -428,11 +420,13 @@ spamfolder_save(struct spamfolder *sf, const struct spam_meta *meta, const char 
 		w->err = errno;
 	if (close(fd) < 0 && why[0] == '\0' && w->err == 0)
 		w->err = errno;
-	if (why[0] == '\0' && w->err != 0)
-		snprintf(why, sizeof(why), "writing: %s", strerror(w->err));
+	if (why[0] == '\0' && w->err != 0) {
+		errno = w->err;
+		syserr_fmt(why, sizeof(why), "writing");
+	}
 	free(w);
 	if (why[0] == '\0' && rename(tmppath, newpath) < 0)
-		snprintf(why, sizeof(why), "rename into new/: %s", strerror(errno));
+		syserr_fmt(why, sizeof(why), "rename into new/");
 	if (why[0] != '\0') {
 		unlink(tmppath);
 		snprintf(err, errlen, "spam folder: saving %s failed: %s (nothing saved)", tmppath, why);

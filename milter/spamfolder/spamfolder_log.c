@@ -142,7 +142,7 @@ spamfolder_log(struct spamfolder *sf, const struct spam_meta *meta, const char *
 	}
 	fd = open(sf->spam_log, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC | O_NOCTTY, 0640);
 	if (fd < 0) {
-		log_error("spam log %s: cannot open: %s", sf->spam_log, strerror(errno));
+		log_error_sys("spam log %s: cannot open", sf->spam_log);
 		rc = -1;
 	} else {
 		do

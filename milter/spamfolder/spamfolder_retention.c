@@ -130,7 +130,7 @@ purge_dir(const struct spamfolder *sf, const char *sub, time_t cutoff, unsigned 
 		return;
 	if ((d = opendir(path)) == NULL) {
 		if (errno != ENOENT) {
-			snprintf(err, errlen, "spam folder: cannot read %s: %s", path, strerror(errno));
+			syserr_fmt(err, errlen, "spam folder: cannot read %s", path);
 			*failed = 1;
 		}
 		return;
@@ -149,7 +149,7 @@ purge_dir(const struct spamfolder *sf, const char *sub, time_t cutoff, unsigned 
 		if (unlinkat(dirfd(d), de->d_name, 0) == 0)
 			(*removed)++;
 		else if (errno != ENOENT) {
-			snprintf(err, errlen, "spam folder: cannot remove %s/%s: %s", path, de->d_name, strerror(errno));
+			syserr_fmt(err, errlen, "spam folder: cannot remove %s/%s", path, de->d_name);
 			*failed = 1;
 		}
 	}

@@ -27,8 +27,6 @@ enum spf_result {
 
 /* "none", "neutral", "pass", "fail", "softfail", "temperror", "permerror". */
 const char *spf_result_str(enum spf_result r);
-/* Case-insensitive inverse of spf_result_str(); -1 if unknown. */
-int spf_result_parse(const char *s, enum spf_result *out);
 
 struct spf_request {
 	const char *client_ip;  /* textual IPv4 or IPv6; v4-mapped IPv6 is IPv4 */

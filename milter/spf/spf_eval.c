@@ -4,7 +4,7 @@
  *
  * Accepts a request (client IP, HELO, MAIL FROM, optional identity domain)
  * and evaluates the published records through the shared DNS layer. All
- * state lives in one struct eval on the caller's stack; the only shared
+ * state lives in one struct eval per call; the only shared
  * object is the (thread-safe) resolver.
  *
  * Limits (4.6.4), counted across the WHOLE evaluation, includes and
@@ -35,6 +35,7 @@
 #include <strings.h>
 #include <time.h>
 
+#include "dname.h"
 #include "spf.h"
 #include "spf_ip.h"
 #include "spf_macro.h"
@@ -100,31 +101,6 @@ answer_done(struct dns_answer *a)
 {
 	if (a != &oom_answer)
 		dns_answer_free(a);
-}
-
-/* RFC 7208 4.3: labels of 1..63 octets, at most 253 in all, two or more labels. */
-static int
-domain_ok(const char *d)
-{
-	size_t n = strlen(d), lab = 0, labels = 0;
-
-	if (n > 0 && d[n - 1] == '.')
-		n--;
-	if (n == 0 || n > 253)
-		return 0;
-	for (size_t i = 0; i < n; i++) {
-		if (d[i] == '.') {
-			if (lab == 0)
-				return 0;
-			labels++;
-			lab = 0;
-		} else if (++lab > 63) {
-			return 0;
-		}
-	}
-	if (lab == 0)
-		return 0;
-	return labels + 1 >= 2;
 }
 
 /* Is name equal to, or a subdomain of, dom (case-insensitive, trailing dots ignored)? */
@@ -320,7 +296,7 @@ eval_term(struct eval *e, const char *domain, const struct spf_term *t, int dept
 	switch (t->mech) {
 	case SPF_M_INCLUDE: {
 		enum spf_result ir;
-		if (!domain_ok(name)) {
+		if (!dname_valid(name, DNAME_MULTI)) {
 			problem(e, "include of malformed domain '%s'", name);
 			return M_PERMERROR;
 		}
@@ -337,7 +313,7 @@ eval_term(struct eval *e, const char *domain, const struct spf_term *t, int dept
 	}
 	case SPF_M_A:
 	case SPF_M_EXISTS:
-		if (!domain_ok(name))
+		if (!dname_valid(name, DNAME_MULTI))
 			return count_void(e, name) < 0 ? M_PERMERROR : M_NOMATCH;
 		a = lookup(e, name, t->mech == SPF_M_EXISTS ? 1 : atype);
 		if (a->rcode == DNS_R_OK)
@@ -349,7 +325,7 @@ eval_term(struct eval *e, const char *domain, const struct spf_term *t, int dept
 		answer_done(a);
 		return r;
 	case SPF_M_MX: {
-		if (!domain_ok(name))
+		if (!dname_valid(name, DNAME_MULTI))
 			return count_void(e, name) < 0 ? M_PERMERROR : M_NOMATCH;
 		a = lookup(e, name, 15);
 		if (a->rcode == DNS_R_NODATA || a->rcode == DNS_R_NXDOMAIN || a->rcode == DNS_R_ERROR) {
@@ -401,7 +377,7 @@ explain(struct eval *e, const char *domain, const struct spf_record *rec)
 	int done = 0;
 
 	if (rec != NULL && rec->exp != NULL &&
-	    target(e, domain, rec->exp, rec->exp_len, name, sizeof(name)) == 0 && domain_ok(name)) {
+	    target(e, domain, rec->exp, rec->exp_len, name, sizeof(name)) == 0 && dname_valid(name, DNAME_MULTI)) {
 		struct dns_answer *a = lookup(e, name, 16);
 		if (a->rcode == DNS_R_OK && a->count == 1) {
 			long n = dns_txt_join(&a->rr[0], e->txtbuf, sizeof(e->txtbuf));
@@ -490,7 +466,7 @@ check_host(struct eval *e, const char *domain, int depth, int want_exp)
 		problem(e, "SPF recursion deeper than %d at %s", SPF_MAX_DEPTH, domain);
 		return SPF_RESULT_PERMERROR;
 	}
-	if (!domain_ok(domain))
+	if (!dname_valid(domain, DNAME_MULTI))
 		return SPF_RESULT_NONE;
 	res = fetch_record(e, domain, &rec);
 	if (res != SPF_RESULT_PASS)
@@ -524,7 +500,7 @@ check_host(struct eval *e, const char *domain, int depth, int want_exp)
 			return SPF_RESULT_PERMERROR;
 		}
 		spf_record_free(&rec);
-		if (!domain_ok(name)) {
+		if (!dname_valid(name, DNAME_MULTI)) {
 			problem(e, "redirect to malformed domain '%s'", name);
 			return SPF_RESULT_PERMERROR;
 		}
@@ -545,7 +521,7 @@ void
 spf_check_host(struct dns_resolver *dns, const struct spf_request *req,
                const struct spf_limits *lim, struct spf_response *resp)
 {
-	struct eval *e;   /* on the heap: it is big, milter threads have small stacks */
+	struct eval *e;   /* on the heap: it is large, and a caller's stack size is not ours to assume */
 	const char *sender = req->sender ? req->sender : "";
 	const char *at;
 	const char *domain;

@@ -2,7 +2,6 @@
 /*
  * spf_result.c - SPF result names (RFC 7208 2.6) and the default limits.
  */
-#include <strings.h>
 
 #include "spf.h"
 
@@ -14,17 +13,6 @@ const char *
 spf_result_str(enum spf_result r)
 {
 	return (unsigned)r < SPF_RESULT_COUNT ? names[r] : "permerror";
-}
-
-int
-spf_result_parse(const char *s, enum spf_result *out)
-{
-	for (int i = 0; i < SPF_RESULT_COUNT; i++)
-		if (s != NULL && strcasecmp(s, names[i]) == 0) {
-			*out = (enum spf_result)i;
-			return 0;
-		}
-	return -1;
 }
 
 void

@@ -29,6 +29,8 @@
 
 #include <libmilter/mfapi.h>
 
+#include "sockspec.h"
+
 static char modes[1024] = "";
 static const char *dumpdir;
 static const char *rej_addr = "";
@@ -346,8 +348,16 @@ main(int argc, char **argv)
 		fprintf(stderr, "bridge_testmilter: -p SOCKET is required\n");
 		return 2;
 	}
-	if (strncmp(sock, "unix:", 5) == 0)
-		unlink(sock + 5);
+	{
+		struct sockspec ss;
+		char why[300];
+		if (sockspec_parse(sock, &ss, why, sizeof(why)) < 0) {
+			fprintf(stderr, "bridge_testmilter: -p %s: %s\n", sock, why);
+			return 2;
+		}
+		if (ss.kind == SOCKSPEC_UNIX)
+			unlink(ss.path);
+	}
 	smfi_setconn((char *)sock);
 	if (smfi_register(d) == MI_FAILURE) {
 		fprintf(stderr, "bridge_testmilter: smfi_register failed\n");

@@ -1,0 +1,121 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+/*
+ * fileio.c - whole writes and capped whole-file reads. See fileio.h.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "fileio.h"
+#include "log.h"
+
+int
+fileio_write_all(int fd, const void *p, size_t n)
+{
+	const char *c = p;
+
+	while (n > 0) {
+		ssize_t w = write(fd, c, n);
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w <= 0) {
+			if (w == 0)
+				errno = EIO;
+			return -1;
+		}
+		c += w;
+		n -= (size_t)w;
+	}
+	return 0;
+}
+
+int
+fileio_read_fd(int fd, const char *name, size_t cap, char **text, size_t *len,
+    char *err, size_t errlen)
+{
+	size_t have = 0, size = 0;
+	char *b = NULL;
+
+	*text = NULL;
+	*len = 0;
+	for (;;) {
+		ssize_t n;
+		if (have == size) {
+			/* Room for cap + 1 bytes (to see that there are too many) and a NUL. */
+			size_t ns = size == 0 ? 65536 : size * 2;
+			char *p;
+			if (size > cap) {
+				snprintf(err, errlen, "%s: larger than %zu bytes", name, cap);
+				free(b);
+				return -1;
+			}
+			if (ns > cap + 1)
+				ns = cap + 1;
+			if ((p = realloc(b, ns + 1)) == NULL) {
+				snprintf(err, errlen, "%s: out of memory", name);
+				free(b);
+				return -1;
+			}
+			b = p;
+			size = ns;
+		}
+		n = read(fd, b + have, size - have);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0) {
+			syserr_fmt(err, errlen, "%s: read", name);
+			free(b);
+			return -1;
+		}
+		if (n == 0)
+			break;
+		have += (size_t)n;
+	}
+	if (have > cap) {
+		snprintf(err, errlen, "%s: larger than %zu bytes", name, cap);
+		free(b);
+		return -1;
+	}
+	b[have] = '\0';
+	*text = b;
+	*len = have;
+	return 0;
+}
+
+int
+fileio_read_file(const char *path, size_t cap, char **text, size_t *len,
+    char *err, size_t errlen)
+{
+	struct stat st;
+	int fd, rc;
+
+	*text = NULL;
+	*len = 0;
+	/* O_NONBLOCK: opening a FIFO for reading must not wait for a writer. */
+	if ((fd = open(path, O_RDONLY | O_NONBLOCK | O_NOCTTY | O_CLOEXEC)) < 0) {
+		syserr_fmt(err, errlen, "%s", path);
+		return -1;
+	}
+	if (fstat(fd, &st) < 0) {
+		syserr_fmt(err, errlen, "%s: fstat", path);
+		close(fd);
+		return -1;
+	}
+	if (!S_ISREG(st.st_mode)) {
+		snprintf(err, errlen, "%s: not a regular file", path);
+		close(fd);
+		return -1;
+	}
+	if (st.st_size > 0 && (unsigned long long)st.st_size > cap) {
+		snprintf(err, errlen, "%s: larger than %zu bytes", path, cap);
+		close(fd);
+		return -1;
+	}
+	rc = fileio_read_fd(fd, path, cap, text, len, err, errlen);
+	close(fd);
+	return rc;
+}

@@ -1,0 +1,32 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+/*
+ * fileio.h - whole writes and capped whole-file reads.
+ *
+ * fileio_write_all() retries short writes and EINTR until every byte is
+ * written or an error occurs. fileio_read_file() reads a regular file into
+ * a NUL-terminated buffer of at most `cap` bytes; anything else (a FIFO, a
+ * device, a directory) is refused without blocking, so "-c /some/fifo"
+ * fails at once. The caller frees the text.
+ */
+#ifndef SPFDKIM_FILEIO_H
+#define SPFDKIM_FILEIO_H
+
+#include <stddef.h>
+#include <sys/types.h>
+
+/* Returns 0, or -1 with errno set (EIO for a write that wrote nothing). */
+int fileio_write_all(int fd, const void *p, size_t n);
+
+/*
+ * Reads all of path (a regular file) into *text (NUL-terminated, *len bytes
+ * without the NUL). Returns 0, or -1 with "path: reason" in err: open or
+ * read errors with strerror, "not a regular file", "larger than N bytes".
+ */
+int fileio_read_file(const char *path, size_t cap, char **text, size_t *len,
+    char *err, size_t errlen);
+/* The same for an open descriptor of any kind (e.g. standard input), named
+ * name in messages; fd stays open. */
+int fileio_read_fd(int fd, const char *name, size_t cap, char **text, size_t *len,
+    char *err, size_t errlen);
+
+#endif
