@@ -95,6 +95,17 @@ $(B)/obj/tests/%.o $(B)/obj/bench/%.o: LAYER_CF := $(ALL_INC)
 
 obj = $(patsubst %.c,$(B)/obj/%.o,$(1))
 
+# The version (tools/version.sh: the VERSION file, or `git describe` in a
+# git checkout) is compiled into version.o alone; its stamp file changes,
+# and version.o is rebuilt, only when the version does.
+VERSION_STR := $(shell sh tools/version.sh)
+$(B)/obj/milter/common/version.o: ALL_CF += -DSPFDKIM_VERSION='"$(VERSION_STR)"'
+$(B)/obj/milter/common/version.o: $(B)/version.stamp
+$(B)/version.stamp: FORCE
+	@mkdir -p $(dir $@)
+	@echo '$(VERSION_STR)' | cmp -s - $@ || echo '$(VERSION_STR)' > $@
+FORCE:
+
 # One archive per engine layer; a program links its layers top first.
 ENGINE     := core spamfolder dkim spf dns common
 lib        = $(B)/lib/lib$(1).a
@@ -111,7 +122,7 @@ BENCH_BINS := $(patsubst bench/%.c,$(B)/bench/%,$(BENCH_SRC))
 
 PROGS := $(if $(DAEMON_SRC),$(MILTER_BIN)) $(if $(CTL_SRC),$(CTL_BIN)) $(if $(BRIDGE_SRC),$(BRIDGE_BIN))
 
-.PHONY: print-layers all programs tests fuzz-build run test bench fuzz conformance install clean deps-build deps-test
+.PHONY: FORCE print-layers all programs tests fuzz-build run test bench fuzz conformance install clean deps-build deps-test
 
 ifeq ($(VARIANT),fuzz)
 all: $(FUZZ_BINS)

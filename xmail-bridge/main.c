@@ -56,6 +56,7 @@
 #include "milterproto.h"
 #include "spamfolder.h"
 #include "spool.h"
+#include "version.h"
 
 #define EXIT_ACCEPT 0
 #define EXIT_REJECT 3
@@ -164,15 +165,19 @@ sanitize_process(void)
 static void
 usage(void)
 {
-	fprintf(stderr,
+	printf(
 	    "usage: xmail-milter-bridge --stage post-rcpt|pre-data|post-data --milter SOCKET\n"
 	    "       --file @@FILE --auth @@USERAUTH --remote @@REMOTEADDR --local @@LOCALADDR\n"
 	    "       --from @@FROM --rcpt @@CRCPT --msgref @@MSGREF\n"
 	    "       [--timeout SECONDS] [--on-error fail-open|tempfail]\n"
-	    "       [--log syslog|FILE|stderr|none] [--daemon-name NAME] [--spam-folder FOLDER]\n");
+	    "       [--log syslog|FILE|stderr|none] [--daemon-name NAME] [--spam-folder FOLDER]\n"
+	    "       xmail-milter-bridge -V | --version | -h | --help\n");
 }
 
-/* Returns 0, or -1 with a reason in err (the policy then decides). */
+/*
+ * Returns 0; 1 when -h/--help or -V/--version was answered on stdout (the
+ * caller exits 0); or -1 with a reason in err (the policy then decides).
+ */
 static int
 parse_args(int argc, char **argv, struct opts *o, char *err, size_t errlen)
 {
@@ -186,13 +191,17 @@ parse_args(int argc, char **argv, struct opts *o, char *err, size_t errlen)
 		char key[32];
 		const char *eq = strchr(a, '=');
 
+		if (strcmp(a, "-h") == 0 || strcmp(a, "--help") == 0) {
+			usage();
+			return 1;
+		}
+		if (strcmp(a, "-V") == 0 || strcmp(a, "--version") == 0) {
+			printf("xmail-milter-bridge %s\n", spfdkim_version());
+			return 1;
+		}
 		if (strncmp(a, "--", 2) != 0) {
 			snprintf(err, errlen, "argument %d (\"%.60s\") is not an option", i, a);
 			return -1;
-		}
-		if (strcmp(a, "--help") == 0) {
-			usage();
-			exit(0);
 		}
 		if (eq != NULL && (size_t)(eq - a) < sizeof(key)) {
 			memcpy(key, a, (size_t)(eq - a));
@@ -886,7 +895,9 @@ main(int argc, char **argv)
 		r.t0 = r.t0_us / 1000;
 	}
 	buf_init(&r.rcpts, 64 * 1024);
-	if (parse_args(argc, argv, &r.o, err, sizeof(err)) < 0) {
+	if ((rc = parse_args(argc, argv, &r.o, err, sizeof(err))) == 1)
+		return 0;
+	if (rc < 0) {
 		if (r.o.log == NULL)
 			r.o.log = "syslog";
 		set_detail(&r, "usage: %s", err);

@@ -1,11 +1,16 @@
 /* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * ctl.c - spfdkim-ctl: dispatch a subcommand to its module.
+ *
+ * -h/--help and -V/--version are answered here, for the program and for
+ * every subcommand (-h or --help among a command's arguments, before any
+ * "--", prints its usage to stdout and exits 0), so no module parses them.
  */
 #include <stdio.h>
 #include <string.h>
 
 #include "ctl.h"
+#include "version.h"
 
 static const struct {
 	const char *name;
@@ -25,21 +30,40 @@ static const struct {
 static void
 usage(FILE *fp)
 {
-	fprintf(fp, "usage: spfdkim-ctl COMMAND [options]\n");
+	fprintf(fp, "usage: spfdkim-ctl COMMAND [options]\n"
+	    "       spfdkim-ctl -V | --version | -h | --help\n"
+	    "       spfdkim-ctl COMMAND -h | --help\n");
 	for (size_t i = 0; i < sizeof(cmds) / sizeof(cmds[0]); i++)
 		fprintf(fp, "  spfdkim-ctl %s\n", cmds[i].usage);
+}
+
+static int
+is_help(const char *a)
+{
+	return strcmp(a, "-h") == 0 || strcmp(a, "--help") == 0;
 }
 
 int
 main(int argc, char **argv)
 {
-	if (argc < 2 || strcmp(argv[1], "-h") == 0 || strcmp(argv[1], "--help") == 0) {
+	if (argc < 2 || is_help(argv[1])) {
 		usage(argc < 2 ? stderr : stdout);
 		return argc < 2 ? 2 : 0;
 	}
-	for (size_t i = 0; i < sizeof(cmds) / sizeof(cmds[0]); i++)
-		if (strcmp(argv[1], cmds[i].name) == 0)
-			return cmds[i].fn(argc - 1, argv + 1);
+	if (strcmp(argv[1], "-V") == 0 || strcmp(argv[1], "--version") == 0) {
+		printf("spfdkim-ctl %s\n", spfdkim_version());
+		return 0;
+	}
+	for (size_t i = 0; i < sizeof(cmds) / sizeof(cmds[0]); i++) {
+		if (strcmp(argv[1], cmds[i].name) != 0)
+			continue;
+		for (int j = 2; j < argc && strcmp(argv[j], "--") != 0; j++)
+			if (is_help(argv[j])) {
+				printf("usage: spfdkim-ctl %s\n", cmds[i].usage);
+				return 0;
+			}
+		return cmds[i].fn(argc - 1, argv + 1);
+	}
 	fprintf(stderr, "spfdkim-ctl: unknown command '%s'\n", argv[1]);
 	usage(stderr);
 	return 2;

@@ -72,8 +72,6 @@ ctl_report(int argc, char **argv)
 	for (int i = 1; i < argc; i += 2) {
 		const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
 
-		if (strcmp(a, "-h") == 0 || strcmp(a, "--help") == 0)
-			return usage();
 		if (v == NULL) {
 			fprintf(stderr, "spfdkim-ctl report: option %s needs a value\n", a);
 			return usage();

@@ -42,8 +42,6 @@ parse_opts(int argc, char **argv, struct spamopts *o, int want_since)
 	for (int i = 1; i < argc; i += 2) {
 		const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
 
-		if (strcmp(a, "-h") == 0 || strcmp(a, "--help") == 0)
-			return 2;
 		if (v == NULL) {
 			fprintf(stderr, "spfdkim-ctl %s: option %s needs a value\n", argv[0], a);
 			return 2;

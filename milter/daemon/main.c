@@ -3,6 +3,7 @@
  * main.c - spfdkim-milter: options, start-up, privileges, signals, reload.
  *
  *   spfdkim-milter [-c FILE] [-p SOCKET] [-u USER] [-P PIDFILE] [-f] [-n] [-d]
+ *   spfdkim-milter -V | --version | -h | --help
  *
  * libmilter runs in its own thread (smfi_main); this thread only waits for
  * signals. libmilter's own signal thread treats SIGHUP as "stop", so the
@@ -15,6 +16,7 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <getopt.h>
 #include <grp.h>
 #include <libmilter/mfapi.h>
 #include <netdb.h>
@@ -33,6 +35,7 @@
 #include "log.h"
 #include "runtime.h"
 #include "sockspec.h"
+#include "version.h"
 
 extern struct smfiDesc mlfi_desc;
 
@@ -69,18 +72,20 @@ milter_thread(void *arg)
 }
 
 static void
-usage(void)
+usage(FILE *fp)
 {
-	fprintf(stderr,
+	fprintf(fp,
 	    "usage: spfdkim-milter [-c FILE] [-p SOCKET] [-u USER] [-P PIDFILE] [-f] [-n] [-d]\n"
+	    "       spfdkim-milter -V | --version | -h | --help\n"
 	    "  -c FILE    configuration (default: the embedded defaults)\n"
 	    "  -p SOCKET  unix:/path, inet:port@host or inet6:port@host (overrides Socket)\n"
 	    "  -u USER    drop privileges to USER after binding (overrides UserID)\n"
 	    "  -P FILE    pid file (overrides PidFile)\n"
 	    "  -f         stay in the foreground\n"
 	    "  -n         check the configuration and exit\n"
-	    "  -d         debug: log everything to stderr\n");
-	exit(2);
+	    "  -d         debug: log everything to stderr\n"
+	    "  -V         print the version and exit\n"
+	    "  -h         print this help and exit\n");
 }
 
 struct opts {
@@ -290,7 +295,13 @@ main(int argc, char **argv)
 	int ch, milter_rc = 0, stopping = 0;
 	struct sigaction sa;
 
-	while ((ch = getopt(argc, argv, "c:p:u:P:fndh")) != -1) {
+	static const struct option longopts[] = {
+		{ "help", no_argument, NULL, 'h' },
+		{ "version", no_argument, NULL, 'V' },
+		{ NULL, 0, NULL, 0 },
+	};
+
+	while ((ch = getopt_long(argc, argv, "c:p:u:P:fndhV", longopts, NULL)) != -1) {
 		switch (ch) {
 		case 'c': o.conf = optarg; break;
 		case 'p': o.sock = optarg; break;
@@ -299,11 +310,15 @@ main(int argc, char **argv)
 		case 'f': o.foreground = 1; break;
 		case 'n': o.check = 1; break;
 		case 'd': o.debug = 1; o.foreground = 1; break;
-		default: usage();
+		case 'h': usage(stdout); return 0;
+		case 'V': printf("spfdkim-milter %s\n", spfdkim_version()); return 0;
+		default: usage(stderr); return 2;
 		}
 	}
-	if (optind != argc)
-		usage();
+	if (optind != argc) {
+		usage(stderr);
+		return 2;
+	}
 
 	if ((c = load_config(&o, err, sizeof(err))) == NULL) {
 		fprintf(stderr, "spfdkim-milter: %s\n", err);
@@ -403,8 +418,8 @@ main(int argc, char **argv)
 		log_fatal_sys("pthread_create");
 	/* ... while this thread takes them (handlers are in place already). */
 	pthread_sigmask(SIG_UNBLOCK, &set, NULL);
-	log_info("spfdkim-milter started on %s (config %s, pid %ld)", rt->cfg->socket,
-	    rt->cfg->source, (long)getpid());
+	log_info("spfdkim-milter started on %s (config %s, pid %ld, version %s)", rt->cfg->socket,
+	    rt->cfg->source, (long)getpid(), spfdkim_version());
 
 	for (;;) {
 		char sig;

@@ -52,7 +52,7 @@ M=$(bin release spfdkim-milter)
 if [ -x "$M" ]; then
   opts=$("$M" -h 2>&1 | grep -o '^  -[a-zA-Z]' | tr -d ' ')
   m8=$(txt spfdkim-milter.8); missing=""
-  for o in $opts; do grep -qE -- "^ +$o( |$)" <<<"$m8" || missing="$missing $o"; done
+  for o in $opts; do grep -qE -- "^ +(-[-a-z]+, )?$o( |,|$)" <<<"$m8" || missing="$missing $o"; done
   if [ -n "$opts" ] && [ -z "$missing" ]; then pass "man spfdkim-milter.8: documents every option of spfdkim-milter -h ($(echo $opts))"
   else fail "man spfdkim-milter.8: documents every option of spfdkim-milter -h" "missing:$missing"; fi
 else
@@ -76,7 +76,7 @@ X=$(bin release xmail-milter-bridge)
 if [ -x "$X" ]; then
   flags=$("$X" --help 2>&1 | grep -o -- '--[a-z-]*' | sort -u)
   x8=$(txt xmail-milter-bridge.8); missing=""
-  for fl in $flags; do grep -qE -- "^ +$fl( |,|=|$)" <<<"$x8" || missing="$missing $fl"; done
+  for fl in $flags; do grep -qE -- "^ +(-[-a-zA-Z]+, )?$fl( |,|=|$)" <<<"$x8" || missing="$missing $fl"; done
   if [ -n "$flags" ] && [ -z "$missing" ]; then pass "man xmail-milter-bridge.8: documents every flag of xmail-milter-bridge --help ($(echo $flags | wc -w) flags)"
   else fail "man xmail-milter-bridge.8: documents every flag of xmail-milter-bridge --help" "missing:$missing"; fi
 else
