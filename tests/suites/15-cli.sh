@@ -1,13 +1,15 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: BSD-2-Clause
 # 15-cli.sh - the conventions of the command line: -V/--version prints
-# "PROGRAM VERSION" (the version of tools/version.sh: the VERSION file, or
-# git describe in a checkout) and -h/--help the usage, both on stdout with
+# "PROGRAM VERSION" (from tools/version.sh: the VERSION file, or git
+# describe in a checkout) and -h/--help the usage, both on stdout with
 # exit 0, for every program and every spfdkim-ctl command; a bad option is
 # a usage error (exit 2, usage on stderr); the daemon's start-up log line
 # names its version.
 . "$(dirname "$0")/../lib.sh"
-VERSION=$(sh "$TOP/tools/version.sh")
+# The version compiled in (git describe changes with every commit, and the
+# build may be older than the checkout): the stamp beside the objects.
+VERSION=$(cat "$TOP/build/release/version.stamp" 2>/dev/null || sh "$TOP/tools/version.sh")
 MILTER=$(bin release spfdkim-milter)
 CTL=$(bin release spfdkim-ctl)
 BRIDGE=$(bin release xmail-milter-bridge)
