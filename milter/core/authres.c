@@ -73,7 +73,7 @@ authres_add_spf(struct buf *b, const struct authres_spf *s)
 	static const char *const prop[] = { "smtp.mailfrom", "smtp.helo", "header.from" };
 
 	sep(b);
-	buf_printf(b, "spf=%s", spf_result_str(s->result));
+	buf_printf(b, "spf=%s", s->policy ? "policy" : spf_result_str(s->result));
 	if (s->reason != NULL && s->reason[0] != '\0') {
 		buf_puts(b, " (");
 		put_comment_text(b, s->reason);
@@ -166,7 +166,9 @@ authres_is_ours(const char *value, const char *authserv_id)
 	const char *p = value;
 	size_t n, idlen = strlen(authserv_id);
 
-	/* Skip whitespace, folding and CFWS comments before the id. */
+	if (idlen == 0)
+		return 0;
+	/* Skip white space, folding and CFWS comments before the id. */
 	for (;;) {
 		while (*p == ' ' || *p == '\t' || *p == '\r' || *p == '\n')
 			p++;
@@ -178,6 +180,18 @@ authres_is_ours(const char *value, const char *authserv_id)
 			if (*p == ')' && --depth == 0) { p++; break; }
 		}
 	}
+	if (*p == '"') {
+		/* quoted-string: compare the unescaped content, byte by byte */
+		size_t i = 0;
+		for (p++; *p != '"'; p++, i++) {
+			if (*p == '\\' && p[1] != '\0')
+				p++;
+			if (*p == '\0' || i >= idlen ||
+			    tolower((unsigned char)*p) != tolower((unsigned char)authserv_id[i]))
+				return 0;
+		}
+		return i == idlen;
+	}
 	n = strcspn(p, " \t\r\n;(");
-	return idlen > 0 && n == idlen && strncasecmp(p, authserv_id, n) == 0;
+	return n == idlen && strncasecmp(p, authserv_id, n) == 0;
 }

@@ -23,6 +23,7 @@ struct authres_spf {
 	enum authres_spf_kind kind;
 	const char *value;   /* the sender address (mailfrom), helo name, or header From domain */
 	const char *reason;  /* optional comment text, or NULL */
+	int policy;          /* no SPF result: local policy refused the identity ("spf=policy") */
 };
 
 /* Starts an A-R value with the authserv-id. */
@@ -44,7 +45,11 @@ struct received_spf {
 /* Builds a Received-SPF value: result (comment) key=value; ... */
 void authres_received_spf(struct buf *b, const struct received_spf *r);
 
-/* Does this Authentication-Results value name authserv_id (case-insensitive)? */
+/*
+ * Does this Authentication-Results value name authserv_id (case-insensitive)?
+ * The id may follow CFWS (white space, folding, nested comments) and may be
+ * a quoted-string (RFC 8601 2.2: authserv-id = value); its escapes are undone.
+ */
 int authres_is_ours(const char *value, const char *authserv_id);
 
 #endif

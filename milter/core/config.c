@@ -65,6 +65,8 @@ static const struct key keys[] = {
 	SPF_KEYS("None", SPF_RESULT_NONE),
 	SPF_KEYS("Temperror", SPF_RESULT_TEMPERROR),
 	SPF_KEYS("Permerror", SPF_RESULT_PERMERROR),
+	{ "SPFBadFromAction", K_ACTION, O(bad_from_action), "reject", 0, 0 },
+	{ "SPFBadFromReply", K_REPLY, O(bad_from_reply), NULL, 0, 0 },
 	{ "DKIMVerify", K_BOOL, O(dkim_verify), "yes", 0, 0 },
 	{ "DKIMSign", K_BOOL, O(dkim_sign), "yes", 0, 0 },
 	{ "KeyTable", K_STR, O(key_table), NULL, 0, 0 },
@@ -111,6 +113,8 @@ reply_default(const struct key *k)
 	ptrdiff_t spf0 = (ptrdiff_t)O(spf_reply[0]), dk0 = (ptrdiff_t)O(dkim_reply[0]);
 	ptrdiff_t off = (ptrdiff_t)k->off;
 
+	if (k->off == O(bad_from_reply))
+		return policy_default_bad_from_reply();
 	if (off >= spf0 && off < spf0 + (ptrdiff_t)sizeof(((struct config *)0)->spf_reply))
 		return policy_default_spf_reply((enum spf_result)((off - spf0) / (ptrdiff_t)sizeof(char *)));
 	return policy_default_dkim_reply((enum dkim_verdict)((off - dk0) / (ptrdiff_t)sizeof(char *)));
@@ -449,7 +453,8 @@ config_spf_any_save(const struct config *c)
 	for (int i = 0; i < SPF_RESULT_COUNT; i++)
 		if (c->spf_action[i] == ACT_SAVE_REJECT || c->spf_action[i] == ACT_QUARANTINE)
 			return 1;
-	return 0;
+	return c->identity == ID_HEADER_FROM &&
+	    (c->bad_from_action == ACT_SAVE_REJECT || c->bad_from_action == ACT_QUARANTINE);
 }
 
 int

@@ -46,6 +46,8 @@ struct config {
 	char *whitelist;
 	enum action spf_action[SPF_RESULT_COUNT];   /* by enum spf_result */
 	char *spf_reply[SPF_RESULT_COUNT];
+	enum action bad_from_action;  /* header-from: no single author domain */
+	char *bad_from_reply;
 	/* DKIM */
 	int dkim_verify, dkim_sign;
 	char *key_table, *signing_table, *internal_hosts;

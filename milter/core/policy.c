@@ -65,6 +65,12 @@ policy_default_spf_reply(enum spf_result r)
 }
 
 const char *
+policy_default_bad_from_reply(void)
+{
+	return "550 5.7.1 Unusable From: header field: %{explanation}";
+}
+
+const char *
 policy_default_dkim_reply(enum dkim_verdict v)
 {
 	return (unsigned)v < DKIM_V_COUNT ? dkim_defaults[v] : dkim_defaults[DKIM_V_FAIL];

@@ -29,6 +29,8 @@ int action_parse(const char *s, enum action *out);
 /* Default reply templates (RFC 7372 codes). */
 const char *policy_default_spf_reply(enum spf_result r);
 const char *policy_default_dkim_reply(enum dkim_verdict v);
+/* For SPFBadFromReply: %{explanation} says what is wrong with the From:. */
+const char *policy_default_bad_from_reply(void);
 
 /* Checks a template: 4xx/5xx code, optional X.Y.Z of the same class, text,
    known %{} fields. 0, or -1 with the reason in err. */

@@ -11,7 +11,6 @@
  * is kept for the end of the message.
  */
 #include <arpa/inet.h>
-#include <ctype.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <pthread.h>
@@ -51,6 +50,7 @@ mlfi_txn_reset(struct session *s)
 
 	for (size_t i = 0; i < t->nrcpts; i++)
 		free(t->rcpts[i]);
+	free(t->ar_forged);
 	if (t->dkim != NULL)
 		dkim_msg_free(t->dkim);
 	msgcopy_close(&t->copy);
@@ -178,6 +178,14 @@ mlfi_spf_check(struct session *s, enum spf_kind kind, const char *domain, const 
 
 static const char *const kind_names[] = { "mailfrom", "helo", "header-from" };
 
+const char *
+mlfi_spf_str(const struct txn *t)
+{
+	if (t->bad_from != NULL)
+		return "policy";
+	return t->spf.done ? spf_result_str(t->spf.resp.result) : "-";
+}
+
 void
 mlfi_log_decision(struct session *s, const struct decision_ctx *dc)
 {
@@ -192,9 +200,9 @@ mlfi_log_decision(struct session *s, const struct decision_ctx *dc)
 	d.ip = s->ip;
 	d.helo = s->helo;
 	d.mailfrom = t->mailfrom[0] ? t->mailfrom : "<>";
-	d.identity = t->spf.done ? kind_names[t->spf.kind] : NULL;
+	d.identity = t->spf.done ? kind_names[t->spf.kind] : t->bad_from ? "header-from" : NULL;
 	d.domain = t->spf.done ? t->spf.resp.domain : NULL;
-	d.spf = t->spf.done ? spf_result_str(t->spf.resp.result) : NULL;
+	d.spf = mlfi_spf_str(t);
 	d.helo_spf = t->helo.done ? spf_result_str(t->helo.resp.result) : NULL;
 	d.dkim = dc->dkim;
 	d.dkim_d = dc->dkim_d;
@@ -218,8 +226,7 @@ mlfi_spam_log(struct session *s, const char *action, const char *reply, const ch
 		.results = results, .action = action, .reply = reply,
 	};
 
-	snprintf(results, sizeof(results), "spf=%s dkim=%s",
-	    t->spf.done ? spf_result_str(t->spf.resp.result) : "-", dkim ? dkim : "-");
+	snprintf(results, sizeof(results), "spf=%s dkim=%s", mlfi_spf_str(t), dkim ? dkim : "-");
 	if (spamfolder_log(s->rt->spam, &m, saved) < 0)
 		log_warn("%s: spam log write failed", t->qid[0] ? t->qid : "-");
 }
@@ -472,68 +479,36 @@ cb_envrcpt(SMFICTX *ctx, char **argv)
 	t = &s->t;
 	if (s->pflags & SMFIP_NR_RCPT)
 		quickack(s);
-	if (t->nrcpts >= MLFI_MAX_RCPTS) {
-		t->rcpts_dropped++;
+	if (t->nrcpts >= MLFI_MAX_RCPTS)
 		return done(s, SMFIP_NR_RCPT);
-	}
 	parse_mailfrom(argv[0], tmp, sizeof(tmp));
 	if ((t->rcpts[t->nrcpts] = strdup(tmp)) != NULL)
 		t->nrcpts++;
 	return done(s, SMFIP_NR_RCPT);
 }
 
-/* First address of a From: value: inside <>, else the bare text without comments. */
+/* Marks A-R field #n (1-based) for removal; the bitmap grows by doubling. */
 static void
-parse_from(const char *value, char *addr, size_t addrlen, char *domain, size_t domlen)
+ar_mark_forged(struct txn *t, unsigned n)
 {
-	char tmp[1024];
-	size_t n = 0;
-	int depth = 0, inq = 0;
-	const char *lt, *p;
-	char *at, *e;
+	size_t byte = (n - 1) / 8;
 
-	addr[0] = domain[0] = '\0';
-	/* Strip comments and unfold. */
-	for (p = value; *p != '\0' && n + 1 < sizeof(tmp); p++) {
-		if (*p == '\\' && p[1] != '\0') {
-			if (!depth)
-				tmp[n++] = p[1];
-			p++;
-			continue;
-		}
-		if (*p == '"' && !depth)
-			inq = !inq;
-		if (!inq && *p == '(') { depth++; continue; }
-		if (!inq && *p == ')' && depth > 0) { depth--; continue; }
-		if (depth)
-			continue;
-		tmp[n++] = (*p == '\r' || *p == '\n' || *p == '\t') ? ' ' : *p;
-	}
-	tmp[n] = '\0';
-	if ((lt = strrchr(tmp, '<')) != NULL) {
-		p = lt + 1;
-		if ((e = strchr(tmp + (p - tmp), '>')) != NULL)
-			*e = '\0';
-	} else {
-		p = tmp;
-		if ((e = strchr(tmp, ',')) != NULL)
-			*e = '\0';
-	}
-	while (*p == ' ')
-		p++;
-	strlcpy(addr, p, addrlen);
-	for (e = addr + strlen(addr); e > addr && e[-1] == ' '; )
-		*--e = '\0';
-	if ((at = strrchr(addr, '@')) == NULL)
-		return;
-	for (p = at + 1; *p != '\0'; p++)
-		if (!isalnum((unsigned char)*p) && *p != '.' && *p != '-' && *p != '_')
+	if (byte >= t->ar_forged_bytes) {
+		size_t nb = t->ar_forged_bytes ? t->ar_forged_bytes : 16;
+		uint8_t *p;
+
+		while (nb <= byte)
+			nb *= 2;
+		if ((p = realloc(t->ar_forged, nb)) == NULL) {
+			t->ar_nomem = 1;
 			return;
-	if (at[1] == '\0')
-		return;
-	strlcpy(domain, at + 1, domlen);
-	for (e = domain; *e; e++)
-		*e = (char)tolower((unsigned char)*e);
+		}
+		memset(p + t->ar_forged_bytes, 0, nb - t->ar_forged_bytes);
+		t->ar_forged = p;
+		t->ar_forged_bytes = nb;
+	}
+	t->ar_forged[byte] |= (uint8_t)(1u << ((n - 1) % 8));
+	t->nar_forged++;
 }
 
 static sfsistat
@@ -555,11 +530,12 @@ cb_header(SMFICTX *ctx, char *name, char *value)
 		log_debug("%s: DKIM did not take header %s", t->qid[0] ? t->qid : "-", name);
 	if (strcasecmp(name, "Authentication-Results") == 0) {
 		t->ar_seen++;
-		if (authres_is_ours(value, s->rt->authserv_id) && t->nar_delete < MLFI_MAX_AR_DELETE)
-			t->ar_delete[t->nar_delete++] = t->ar_seen;
-	} else if (!t->hfrom_seen && strcasecmp(name, "From") == 0) {
-		t->hfrom_seen = 1;
-		parse_from(value, t->hfrom, sizeof(t->hfrom), t->hfrom_domain, sizeof(t->hfrom_domain));
+		if (authres_is_ours(value, s->rt->authserv_id))
+			ar_mark_forged(t, t->ar_seen);
+	} else if (strcasecmp(name, "From") == 0) {
+		/* Only the first is parsed; a second one makes the From: unusable anyway. */
+		if (t->nfrom++ == 0)
+			t->from_st = mailaddr_parse_from(value, &t->from);
 	}
 	return done(s, SMFIP_NR_HDR);
 }

@@ -7,8 +7,9 @@
  * smfi_setpriv() and freed at close. It holds a reference to the runtime
  * (config snapshot) current when the connection began, so a reload never
  * changes a session midway. Caps: MLFI_MAX_RCPTS recipients are remembered
- * for the spam log (the rest are counted), MLFI_MAX_AR_DELETE forged
- * Authentication-Results fields are removed per message.
+ * for the spam log (the rest are not listed there). Every forged Authentication-Results
+ * field is removed: one bit per A-R field seen marks ours, so the memory is
+ * an eighth of a byte per field the MTA accepted, whatever their number.
  */
 #ifndef SPFDKIM_MLFI_H
 #define SPFDKIM_MLFI_H
@@ -17,13 +18,13 @@
 #include <stdint.h>
 
 #include "dkim.h"
+#include "mailaddr.h"
 #include "msgcopy.h"
 #include "policy.h"
 #include "runtime.h"
 #include "spf.h"
 
 #define MLFI_MAX_RCPTS 100
-#define MLFI_MAX_AR_DELETE 64
 
 enum skip_reason { SKIP_NONE, SKIP_AUTH, SKIP_WHITELIST, SKIP_LOOPBACK, SKIP_LAN };
 
@@ -46,14 +47,16 @@ struct txn {
 	enum skip_reason skip;
 	struct spf_outcome spf;   /* the primary identity */
 	struct spf_outcome helo;  /* SPFCheckHelo */
-	char hfrom[512];          /* first From: address */
-	char hfrom_domain[256];
-	int hfrom_seen;
+	size_t nfrom;             /* From: fields seen */
+	enum mailaddr_status from_st;  /* the first one, parsed */
+	struct mailaddr_list from;
+	const char *bad_from;     /* header-from found no single author domain: why */
 	char *rcpts[MLFI_MAX_RCPTS];
-	size_t nrcpts, rcpts_dropped;
+	size_t nrcpts;
 	unsigned ar_seen;         /* Authentication-Results fields so far (1-based index) */
-	unsigned ar_delete[MLFI_MAX_AR_DELETE];
-	size_t nar_delete;
+	uint8_t *ar_forged;       /* bit i-1 set: A-R #i carries our authserv-id */
+	size_t ar_forged_bytes, nar_forged;
+	int ar_nomem;             /* the bitmap could not grow: tempfail, never deliver it */
 	struct dkim_msg *dkim;
 	enum dkim_mode dkim_mode;
 	int dkim_eoh;
@@ -79,6 +82,8 @@ void mlfi_txn_reset(struct session *s);
 /* Runs one SPF check for the given identity into out. */
 void mlfi_spf_check(struct session *s, enum spf_kind kind, const char *domain, const char *sender,
                     struct spf_outcome *out);
+/* The SPF result for logs: the result, "policy" for an unusable From:, or "-". */
+const char *mlfi_spf_str(const struct txn *t);
 /* Logs the decision line for the current transaction (once). */
 struct decision_ctx {
 	const char *action, *reason, *reply, *dkim, *dkim_d;

@@ -78,20 +78,47 @@ insert_top(struct edits *ed, const char *name, const char *value, struct buf *bl
 		free(val);
 }
 
-/* Deletes our forged A-R fields (highest index first), then inserts ours. */
+/*
+ * Deletes every forged A-R field (highest index first, so the lower indexes
+ * stay valid), then inserts ours. One log line says how many and which
+ * (the first AR_LOG_INDEXES indexes).
+ */
+#define AR_LOG_INDEXES 16
+
+static int
+ar_is_forged(const struct txn *t, unsigned i)
+{
+	return (size_t)(i - 1) / 8 < t->ar_forged_bytes &&
+	    (t->ar_forged[(i - 1) / 8] & (1u << ((i - 1) % 8))) != 0;
+}
+
 static void
 edits_apply(SMFICTX *ctx, const struct session *s, const struct edits *ed)
 {
 	const struct txn *t = &s->t;
+	const char *qid = t->qid[0] ? t->qid : "-";
+	char which[AR_LOG_INDEXES * 12 + 8] = "", tmp[sizeof(which)];
+	size_t removed = 0, visited = 0;
 
-	for (size_t i = t->nar_delete; i > 0; i--) {
+	for (unsigned i = t->ar_seen; i > 0; i--) {
 		char n[] = "Authentication-Results";
-		if (smfi_chgheader(ctx, n, (int)t->ar_delete[i - 1], NULL) != MI_SUCCESS)
-			log_warn("%s: could not remove a forged Authentication-Results", t->qid[0] ? t->qid : "-");
-		else
-			log_info("%s: removed Authentication-Results #%u claiming our authserv-id %s",
-			    t->qid[0] ? t->qid : "-", t->ar_delete[i - 1], s->rt->authserv_id);
+		if (!ar_is_forged(t, i))
+			continue;
+		visited++;
+		if (smfi_chgheader(ctx, n, (int)i, NULL) != MI_SUCCESS) {
+			log_warn("%s: could not remove forged Authentication-Results #%u", qid, i);
+			continue;
+		}
+		removed++;
+		/* The lowest indexes are listed, lowest first: prepend while walking down. */
+		if (t->nar_forged - visited < AR_LOG_INDEXES) {
+			snprintf(tmp, sizeof(tmp), " #%u%s", i, which);
+			strlcpy(which, tmp, sizeof(which));
+		}
 	}
+	if (removed > 0)
+		log_info("%s: removed %zu forged Authentication-Results claiming our authserv-id %s:%s%s",
+		    qid, removed, s->rt->authserv_id, which, t->nar_forged > AR_LOG_INDEXES ? " ..." : "");
 	for (size_t i = 0; i < ed->n; i++) {
 		char n[64];
 		strlcpy(n, ed->e[i].name, sizeof(n));
@@ -145,209 +172,300 @@ add_spf_part(struct buf *ar, struct session *s, const struct spf_outcome *o)
 	authres_add_spf(ar, &a);
 }
 
-sfsistat
-mlfi_eom(SMFICTX *ctx)
-{
-	struct session *s = smfi_getpriv(ctx);
+/* The end-of-message state, passed from phase to phase. */
+struct eom {
+	struct session *s;
 	struct txn *t;
 	const struct config *c;
-	struct dkim_report rep;
-	int have_rep = 0;
-	enum action spf_act = ACT_ACCEPT, dkim_act = ACT_ACCEPT, act;
-	const struct spf_outcome *spf_o = NULL;
-	const char *reason = NULL, *dkim_str = NULL;
-	char dkim_d[512] = "";
+	struct dkim_report rep;          /* filled by dkim_msg_eom(), read only when have_rep */
+	int have_rep;
+	const char *dkim_str;            /* verify mode: the summary verdict */
+	char dkim_d[512];                /* domains of the passing signatures */
+	enum action spf_act, dkim_act, act;
+	const struct spf_outcome *spf_o; /* the SPF outcome that set spf_act */
+	const char *reason;              /* "spf", "dkim", "bad-from" */
 	struct policy_reply reply;
-	int have_reply = 0;
-	struct buf block;
-	struct edits ed = { 0 };
-	sfsistat rc = SMFIS_CONTINUE;
-	const char *v;
+	int have_reply;
+	struct buf block;                /* our fields, for the spam folder copy */
+	struct edits ed;                 /* our fields, for the MTA */
+	char saved[1024];                /* the spam folder copy's name */
+	int save_ok;
+};
 
-	if (s == NULL || !s->t.active)
-		return SMFIS_CONTINUE;
-	t = &s->t;
-	c = s->rt->cfg;
-	if ((v = smfi_getsymval(ctx, "i")) != NULL && t->qid[0] == '\0')
-		strlcpy(t->qid, v, sizeof(t->qid));
-	/* rep (26 KB) is filled by dkim_msg_eom() and read only when have_rep. */
-	rep.nsigs = 0;
-	rep.nadd = 0;
-	buf_init(&block, 4 * HDR_MAX);
+/* Finishes DKIM: the verdict, the passing domains, and its action. */
+static void
+eom_dkim(struct eom *e)
+{
+	struct txn *t = e->t;
 
-	/* DKIM */
-	if (t->dkim != NULL) {
-		if (!t->dkim_eoh) {
-			t->dkim_eoh = 1;
-			dkim_msg_eoh(t->dkim);
+	if (t->dkim == NULL)
+		return;
+	if (!t->dkim_eoh) {
+		t->dkim_eoh = 1;
+		dkim_msg_eoh(t->dkim);
+	}
+	if (dkim_msg_eom(t->dkim, &e->rep) == 0)
+		e->have_rep = 1;
+	else
+		log_warn("%s: DKIM end of message failed", t->qid[0] ? t->qid : "-");
+	if (!e->have_rep || t->dkim_mode != DKIM_MODE_VERIFY)
+		return;
+	e->dkim_str = dkim_verdict_str(e->rep.summary);
+	for (size_t i = 0; i < e->rep.nsigs && i < DKIM_REPORT_MAX; i++)
+		if (e->rep.sig[i].verdict == DKIM_V_PASS && e->rep.sig[i].d[0] != '\0') {
+			if (e->dkim_d[0] != '\0')
+				strlcat(e->dkim_d, ",", sizeof(e->dkim_d));
+			strlcat(e->dkim_d, e->rep.sig[i].d, sizeof(e->dkim_d));
 		}
-		if (dkim_msg_eom(t->dkim, &rep) == 0)
-			have_rep = 1;
-		else
-			log_warn("%s: DKIM end of message failed", t->qid[0] ? t->qid : "-");
-	}
-	if (have_rep && t->dkim_mode == DKIM_MODE_VERIFY) {
-		dkim_str = dkim_verdict_str(rep.summary);
-		for (size_t i = 0; i < rep.nsigs && i < DKIM_REPORT_MAX; i++)
-			if (rep.sig[i].verdict == DKIM_V_PASS && rep.sig[i].d[0] != '\0') {
-				if (dkim_d[0] != '\0')
-					strlcat(dkim_d, ",", sizeof(dkim_d));
-				strlcat(dkim_d, rep.sig[i].d, sizeof(dkim_d));
-			}
-		if (t->skip == SKIP_NONE)
-			dkim_act = c->dkim_action[rep.summary];
-	}
+	if (t->skip == SKIP_NONE)
+		e->dkim_act = e->c->dkim_action[e->rep.summary];
+}
 
-	/* SPF for the header From: identity (fallback: MAIL FROM, or HELO for <>). */
-	if (t->skip == SKIP_NONE && c->identity == ID_HEADER_FROM && !t->spf.done) {
-		if (t->hfrom_domain[0] != '\0')
-			mlfi_spf_check(s, SK_HEADER_FROM, t->hfrom_domain, t->hfrom, &t->spf);
-		else if (t->mailfrom[0] != '\0')
+/*
+ * SPF for the header From: identity. Only a message without any From: falls
+ * back (to MAIL FROM, or HELO for <>); several From: fields, several
+ * domains, no address or an unparseable value is the bad-from outcome, with
+ * its own action: it must never pass as whichever domain an attacker chose.
+ */
+static void
+eom_spf_header_from(struct eom *e)
+{
+	struct session *s = e->s;
+	struct txn *t = e->t;
+	const char *dom;
+
+	if (t->skip != SKIP_NONE || e->c->identity != ID_HEADER_FROM || t->spf.done)
+		return;
+	dom = mailaddr_author_domain(t->nfrom, t->from_st, &t->from, &t->bad_from);
+	if (dom != NULL)
+		mlfi_spf_check(s, SK_HEADER_FROM, dom, t->from.first, &t->spf);
+	else if (t->nfrom > 0)
+		log_info("%s: %s%s%s", t->qid[0] ? t->qid : "-", t->bad_from,
+		    t->from_st == MAILADDR_INVALID ? ": " : "", t->from_st == MAILADDR_INVALID ? t->from.why : "");
+	else {
+		t->bad_from = NULL;
+		if (t->mailfrom[0] != '\0')
 			mlfi_spf_check(s, SK_MAILFROM, NULL, t->mailfrom, &t->spf);
 		else
 			mlfi_spf_check(s, SK_HELO, s->helo[0] ? s->helo : NULL, "", &t->spf);
 	}
-	if (t->skip == SKIP_NONE) {
-		if (t->spf.done) {
-			spf_act = c->spf_action[t->spf.resp.result];
-			spf_o = &t->spf;
-		}
-		if (t->helo.done && t->helo.resp.result == SPF_RESULT_FAIL &&
-		    policy_action_rank(c->spf_action[SPF_RESULT_FAIL]) > policy_action_rank(spf_act)) {
-			spf_act = c->spf_action[SPF_RESULT_FAIL];
-			spf_o = &t->helo;
-		}
+}
+
+/* The SPF side's action: the identity's result, a HELO fail, or bad-from. */
+static void
+eom_spf_action(struct eom *e)
+{
+	const struct txn *t = e->t;
+	const struct config *c = e->c;
+
+	if (t->skip != SKIP_NONE)
+		return;
+	if (t->bad_from != NULL)
+		e->spf_act = c->bad_from_action;
+	else if (t->spf.done) {
+		e->spf_act = c->spf_action[t->spf.resp.result];
+		e->spf_o = &t->spf;
 	}
+	if (t->helo.done && t->helo.resp.result == SPF_RESULT_FAIL &&
+	    policy_action_rank(c->spf_action[SPF_RESULT_FAIL]) > policy_action_rank(e->spf_act)) {
+		e->spf_act = c->spf_action[SPF_RESULT_FAIL];
+		e->spf_o = &t->helo;
+	}
+}
 
-	/* The strongest action wins; SPF's reply on a tie. */
-	act = policy_action_rank(dkim_act) > policy_action_rank(spf_act) ? dkim_act : spf_act;
-	if (act != ACT_ACCEPT) {
-		struct reply_fields f = { 0 };
-		const char *tmpl;
-		int use_spf;
+/* The strongest action wins (SPF's reply on a tie); expands its reply. */
+static void
+eom_combine(struct eom *e)
+{
+	const struct session *s = e->s;
+	const struct txn *t = e->t;
+	const struct config *c = e->c;
+	struct reply_fields f = { 0 };
+	const char *tmpl;
+	int use_spf;
 
-		if (act == ACT_REJECT || act == ACT_SAVE_REJECT)
-			use_spf = policy_is_reject(spf_act);
-		else
-			use_spf = spf_act == ACT_QUARANTINE;
-		f.sender = t->mailfrom[0] ? t->mailfrom : "<>";
-		f.ip = s->ip[0] ? s->ip : "unknown";
-		f.helo = s->helo;
-		if (use_spf) {
-			reason = "spf";
-			f.domain = spf_o->resp.domain;
-			f.result = spf_result_str(spf_o->resp.result);
-			f.explanation = spf_o->resp.explanation;
-			tmpl = c->spf_reply[spf_o->resp.result];
+	e->act = policy_action_rank(e->dkim_act) > policy_action_rank(e->spf_act) ? e->dkim_act : e->spf_act;
+	if (e->act == ACT_ACCEPT)
+		return;
+	if (e->act == ACT_REJECT || e->act == ACT_SAVE_REJECT)
+		use_spf = policy_is_reject(e->spf_act);
+	else
+		use_spf = e->spf_act == ACT_QUARANTINE;
+	f.sender = t->mailfrom[0] ? t->mailfrom : "<>";
+	f.ip = s->ip[0] ? s->ip : "unknown";
+	f.helo = s->helo;
+	if (use_spf && e->spf_o == NULL) {
+		e->reason = "bad-from";
+		f.domain = "";
+		f.result = "policy";
+		f.explanation = t->bad_from;
+		tmpl = c->bad_from_reply;
+	} else if (use_spf) {
+		e->reason = "spf";
+		f.domain = e->spf_o->resp.domain;
+		f.result = spf_result_str(e->spf_o->resp.result);
+		f.explanation = e->spf_o->resp.explanation;
+		tmpl = c->spf_reply[e->spf_o->resp.result];
+	} else {
+		e->reason = "dkim";
+		f.domain = e->rep.nsigs > 0 ? e->rep.sig[0].d : t->from.ndomains > 0 ? t->from.domain[0] : "";
+		f.result = e->dkim_str;
+		f.explanation = e->rep.nsigs > 0 ? e->rep.sig[0].reason : "";
+		tmpl = c->dkim_reply[e->rep.summary];
+	}
+	if (policy_reply_expand(tmpl, &f, &e->reply) == 0)
+		e->have_reply = 1;
+}
+
+/* Queues our fields (sent only if the message is delivered). */
+static void
+eom_our_headers(struct eom *e)
+{
+	struct session *s = e->s;
+	const struct txn *t = e->t;
+	struct buf ar;
+	int methods = 0;
+
+	if (e->have_rep && t->dkim_mode == DKIM_MODE_SIGN)
+		for (size_t i = 0; i < e->rep.nadd && i < 4; i++)
+			if (e->rep.add_value[i] != NULL)
+				insert_top(&e->ed, "DKIM-Signature", e->rep.add_value[i], NULL);
+	buf_init(&ar, HDR_MAX);
+	authres_begin(&ar, s->rt->authserv_id);
+	if (t->bad_from != NULL) {
+		struct authres_spf a = { .kind = AR_SPF_HEADER_FROM, .policy = 1, .reason = t->bad_from };
+		authres_add_spf(&ar, &a);
+		methods++;
+	}
+	if (t->spf.done) {
+		add_spf_part(&ar, s, &t->spf);
+		methods++;
+	}
+	if (t->helo.done) {
+		add_spf_part(&ar, s, &t->helo);
+		methods++;
+	}
+	if (e->have_rep && t->dkim_mode == DKIM_MODE_VERIFY) {
+		authres_add_dkim(&ar, &e->rep);
+		methods++;
+	}
+	authres_end(&ar);
+	if (methods > 0)
+		insert_top(&e->ed, "Authentication-Results", buf_cstr(&ar), &e->block);
+	buf_free(&ar);
+	if (e->c->received_spf) {
+		if (t->helo.done)
+			received_spf(&e->ed, s, &t->helo, &e->block);
+		if (t->spf.done)
+			received_spf(&e->ed, s, &t->spf, &e->block);
+	}
+}
+
+/* save-reject and quarantine: the spam folder copy, with our fields on top. */
+static void
+eom_save(struct eom *e)
+{
+	struct session *s = e->s;
+	struct txn *t = e->t;
+	struct spam_meta m;
+	char results[128], err[512] = "";
+
+	if (e->act != ACT_SAVE_REJECT && e->act != ACT_QUARANTINE)
+		return;
+	snprintf(results, sizeof(results), "spf=%s dkim=%s", mlfi_spf_str(t), e->dkim_str ? e->dkim_str : "-");
+	memset(&m, 0, sizeof(m));
+	m.qid = t->qid; m.client_ip = s->ip; m.helo = s->helo;
+	m.mail_from = t->mailfrom[0] ? t->mailfrom : "<>";
+	m.rcpts = (const char *const *)t->rcpts; m.nrcpts = t->nrcpts;
+	m.results = results; m.action = action_str(e->act);
+	m.reply = e->have_reply && e->act == ACT_SAVE_REJECT ? e->reply.plain : NULL;
+	if (!t->spooling || msgcopy_finish(&t->copy) < 0)
+		snprintf(err, sizeof(err), "message not spooled: %.400s",
+		    t->copy.err[0] ? t->copy.err : "no temp copy");
+	else if (spamfolder_save(s->rt->spam, &m, buf_cstr(&e->block), t->copy.fd,
+	    e->saved, sizeof(e->saved), err, sizeof(err)) == 0)
+		e->save_ok = 1;
+	if (!e->save_ok)
+		log_error("%s: spam folder save failed (%s): %s", t->qid[0] ? t->qid : "-",
+		    action_str(e->act), err);
+}
+
+/* Does what the action says and writes the decision line. */
+static sfsistat
+eom_act(SMFICTX *ctx, struct eom *e)
+{
+	struct session *s = e->s;
+	const struct txn *t = e->t;
+	struct decision_ctx dc = {
+		.action = action_str(e->act), .reason = e->reason,
+		.reply = e->have_reply && policy_is_reject(e->act) ? e->reply.plain : NULL,
+		.dkim = e->dkim_str, .dkim_d = e->dkim_d,
+	};
+	sfsistat rc = SMFIS_CONTINUE;
+
+	switch (e->act) {
+	case ACT_ACCEPT:
+		edits_apply(ctx, s, &e->ed);
+		break;
+	case ACT_REJECT:
+	case ACT_SAVE_REJECT:
+		mlfi_spam_log(s, action_str(e->act), dc.reply, e->dkim_str, e->save_ok ? e->saved : NULL);
+		rc = e->have_reply ? mlfi_reply(ctx, &e->reply) : SMFIS_REJECT;
+		break;
+	case ACT_QUARANTINE:
+		if (e->save_ok) {
+			mlfi_spam_log(s, "quarantine", NULL, e->dkim_str, e->saved);
+			rc = SMFIS_DISCARD;
 		} else {
-			reason = "dkim";
-			f.domain = rep.nsigs > 0 ? rep.sig[0].d : t->hfrom_domain;
-			f.result = dkim_str;
-			f.explanation = rep.nsigs > 0 ? rep.sig[0].reason : "";
-			tmpl = c->dkim_reply[rep.summary];
+			/* Never lose mail: deliver with our headers. */
+			log_error("%s: quarantine failed, delivering normally", t->qid[0] ? t->qid : "-");
+			edits_apply(ctx, s, &e->ed);
+			dc.action = "accept";
+			dc.reason = NULL;
 		}
-		if (policy_reply_expand(tmpl, &f, &reply) == 0)
-			have_reply = 1;
+		break;
 	}
+	mlfi_log_decision(s, &dc);
+	return rc;
+}
 
-	/* Our header fields (sent only if the message is delivered). */
-	{
-		struct buf ar;
-		int methods = 0;
+sfsistat
+mlfi_eom(SMFICTX *ctx)
+{
+	struct session *s = smfi_getpriv(ctx);
+	struct eom *e;
+	sfsistat rc;
+	const char *v;
 
-		if (have_rep && t->dkim_mode == DKIM_MODE_SIGN)
-			for (size_t i = 0; i < rep.nadd && i < 4; i++)
-				if (rep.add_value[i] != NULL)
-					insert_top(&ed, "DKIM-Signature", rep.add_value[i], NULL);
-		buf_init(&ar, HDR_MAX);
-		authres_begin(&ar, s->rt->authserv_id);
-		if (t->spf.done) {
-			add_spf_part(&ar, s, &t->spf);
-			methods++;
-		}
-		if (t->helo.done) {
-			add_spf_part(&ar, s, &t->helo);
-			methods++;
-		}
-		if (have_rep && t->dkim_mode == DKIM_MODE_VERIFY) {
-			authres_add_dkim(&ar, &rep);
-			methods++;
-		}
-		authres_end(&ar);
-		if (methods > 0)
-			insert_top(&ed, "Authentication-Results", buf_cstr(&ar), &block);
-		buf_free(&ar);
-		if (c->received_spf) {
-			if (t->helo.done)
-				received_spf(&ed, s, &t->helo, &block);
-			if (t->spf.done)
-				received_spf(&ed, s, &t->spf, &block);
-		}
+	if (s == NULL || !s->t.active)
+		return SMFIS_CONTINUE;
+	if ((v = smfi_getsymval(ctx, "i")) != NULL && s->t.qid[0] == '\0')
+		strlcpy(s->t.qid, v, sizeof(s->t.qid));
+	/* A forged A-R we could not mark may not be delivered; ~30 KB off the stack. */
+	if (s->t.ar_nomem || (e = calloc(1, sizeof(*e))) == NULL) {
+		log_error("%s: out of memory at end of message: try again later",
+		    s->t.qid[0] ? s->t.qid : "-");
+		mlfi_txn_reset(s);
+		return SMFIS_TEMPFAIL;
 	}
+	e->s = s;
+	e->t = &s->t;
+	e->c = s->rt->cfg;
+	buf_init(&e->block, 4 * HDR_MAX);
 
-	/* The action. */
-	{
-		struct decision_ctx dc = {
-			.action = action_str(act), .reason = reason,
-			.reply = have_reply && policy_is_reject(act) ? reply.plain : NULL,
-			.dkim = dkim_str, .dkim_d = dkim_d,
-		};
-		char saved[1024] = "", err[512] = "";
-		int save_ok = 0;
+	eom_dkim(e);
+	eom_spf_header_from(e);
+	eom_spf_action(e);
+	eom_combine(e);
+	eom_our_headers(e);
+	eom_save(e);
+	rc = eom_act(ctx, e);
 
-		if (act == ACT_SAVE_REJECT || act == ACT_QUARANTINE) {
-			struct spam_meta m;
-			char results[128];
-
-			snprintf(results, sizeof(results), "spf=%s dkim=%s",
-			    t->spf.done ? spf_result_str(t->spf.resp.result) : "-", dkim_str ? dkim_str : "-");
-			memset(&m, 0, sizeof(m));
-			m.qid = t->qid; m.client_ip = s->ip; m.helo = s->helo;
-			m.mail_from = t->mailfrom[0] ? t->mailfrom : "<>";
-			m.rcpts = (const char *const *)t->rcpts; m.nrcpts = t->nrcpts;
-			m.results = results; m.action = action_str(act);
-			m.reply = have_reply && act == ACT_SAVE_REJECT ? reply.plain : NULL;
-			if (!t->spooling || msgcopy_finish(&t->copy) < 0)
-				snprintf(err, sizeof(err), "message not spooled: %.400s",
-				    t->copy.err[0] ? t->copy.err : "no temp copy");
-			else if (spamfolder_save(s->rt->spam, &m, buf_cstr(&block), t->copy.fd,
-			    saved, sizeof(saved), err, sizeof(err)) == 0)
-				save_ok = 1;
-			if (!save_ok)
-				log_error("%s: spam folder save failed (%s): %s", t->qid[0] ? t->qid : "-",
-				    action_str(act), err);
-		}
-		switch (act) {
-		case ACT_ACCEPT:
-			edits_apply(ctx, s, &ed);
-			break;
-		case ACT_REJECT:
-		case ACT_SAVE_REJECT:
-			mlfi_spam_log(s, action_str(act), dc.reply, dkim_str, save_ok ? saved : NULL);
-			if (have_reply)
-				rc = mlfi_reply(ctx, &reply);
-			else
-				rc = SMFIS_REJECT;
-			break;
-		case ACT_QUARANTINE:
-			if (save_ok) {
-				mlfi_spam_log(s, "quarantine", NULL, dkim_str, saved);
-				rc = SMFIS_DISCARD;
-			} else {
-				/* Never lose mail: deliver with our headers. */
-				log_error("%s: quarantine failed, delivering normally", t->qid[0] ? t->qid : "-");
-				edits_apply(ctx, s, &ed);
-				dc.action = "accept";
-				dc.reason = NULL;
-			}
-			break;
-		}
-		mlfi_log_decision(s, &dc);
-	}
-	if (have_rep)
-		dkim_report_clear(&rep);
-	edits_free(&ed);
-	buf_free(&block);
+	if (e->have_rep)
+		dkim_report_clear(&e->rep);
+	edits_free(&e->ed);
+	buf_free(&e->block);
+	free(e);
 	mlfi_txn_reset(s);
 	return rc;
 }

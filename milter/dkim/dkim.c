@@ -23,7 +23,9 @@
  * engine's cached EVP_PKEY, so a key is decoded once, not per message.
  *
  * Sign: at end of headers the From: address is matched in the signing
- * table (dkim_keytable.c); each matching key (RSA or Ed25519) gets its own
+ * table (dkim_keytable.c); it is the author as mailaddr.h sees it, so a
+ * message with several From: fields, several domains in one, or an
+ * unparseable one is not signed; each matching key (RSA or Ed25519) gets its own
  * signer (dkim_sign.c), all fed the same headers and body.
  *
  * Caps: key lookups of one message share one deadline (dns_budget_ms, 20 s
@@ -51,6 +53,7 @@
 #include "dkim_sign.h"
 #include "dkim_tags.h"
 #include "log.h"
+#include "mailaddr.h"
 
 #define DKIM_HEADERS_MAX 1000
 #define DKIM_HEADER_BYTES_MAX (1024 * 1024)
@@ -514,38 +517,6 @@ eoh_verify(struct dkim_msg *m)
 	}
 	return 0;
 }
-/* The address in a From: value: inside <...> if present, else the bare token. */
-static int
-from_address(const char *v, char *out, size_t outlen)
-{
-	const char *lt = strrchr(v, '<');
-	const char *s, *e;
-	if (lt) {
-		s = lt + 1;
-		e = strchr(s, '>');
-		if (e == NULL)
-			return -1;
-	} else {
-		s = v;
-		while (*s && isspace((unsigned char)*s))
-			s++;
-		e = s;
-		while (*e && !isspace((unsigned char)*e) && *e != '(')
-			e++;
-	}
-	size_t n = (size_t)(e - s);
-	if (n == 0 || n >= outlen)
-		return -1;
-	memcpy(out, s, n);
-	out[n] = '\0';
-	char *at = strrchr(out, '@');
-	if (at == NULL || at == out || at[1] == '\0')
-		return -1;
-	for (char *p = at + 1; *p; p++)
-		*p = (char)tolower((unsigned char)*p);
-	return 0;
-}
-
 static int
 eoh_sign(struct dkim_msg *m)
 {
@@ -559,16 +530,18 @@ eoh_sign(struct dkim_msg *m)
 			from = &m->hdrs[i];
 			nfrom++;
 		}
-	if (nfrom != 1) {
-		log_info("dkim: qid=%s: not signed: %d From: headers", m->qid, nfrom);
+	/* The author as every From: use sees it (mailaddr.h): one From:, one domain. */
+	struct mailaddr_list from_l = { 0 };
+	enum mailaddr_status st = MAILADDR_EMPTY;
+	const char *why;
+	if (nfrom == 1)
+		st = mailaddr_parse_from(from->raw + from->namelen + 1, &from_l);
+	if (mailaddr_author_domain((size_t)nfrom, st, &from_l, &why) == NULL) {
+		log_info("dkim: qid=%s: not signed: %s%s%s", m->qid, why,
+		         st == MAILADDR_INVALID ? ": " : "", st == MAILADDR_INVALID ? from_l.why : "");
 		return 0;
 	}
-	char addr[512];
-	if (from_address(from->raw + from->namelen + 1, addr, sizeof(addr)) < 0) {
-		log_info("dkim: qid=%s: not signed: no address in From: %.100s", m->qid,
-		         from->raw + from->namelen + 1);
-		return 0;
-	}
+	const char *addr = from_l.first;
 	const struct dkim_signkey *keys[DKIM_SIGN_KEYS_MAX];
 	size_t nk = dkim_keytable_match(e->kt, addr, keys, DKIM_SIGN_KEYS_MAX);
 	if (nk == 0) {

@@ -13,7 +13,8 @@ T.run(function()
   T.expect("identity", "mailfrom", "no From: decision identity=mailfrom")
   mt.disconnect(conn)
 
+  -- Only a missing From: falls back; one without an address is bad-from (from-unusable.lua).
   conn, r = T.message{ from = "<carol@pass.milter.test>", headers = { { "From", "undisclosed-recipients:;" } } }
-  T.expect("identity", "mailfrom", "From: without a domain also falls back to MAIL FROM")
+  T.expect("reason", "bad-from", "From: without an address does not fall back to MAIL FROM (reason=bad-from)")
   mt.disconnect(conn)
 end)

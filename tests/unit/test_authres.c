@@ -130,6 +130,27 @@ forged_ar_detection(void **st)
 	assert_false(authres_is_ours(" (unterminated mx.test;", "mx.test"));
 	assert_false(authres_is_ours("", "mx.test"));
 	assert_false(authres_is_ours(" mx.test;", ""));
+	/* RFC 8601 2.2: the authserv-id may be a quoted-string. */
+	assert_true(authres_is_ours(" \"mx.example\"; dkim=pass", "mx.example"));
+	assert_true(authres_is_ours(" (c) \"MX.Example\" 1; dkim=pass", "mx.example"));
+	assert_true(authres_is_ours(" \"mx.\\example\"; dkim=pass", "mx.example"));
+	assert_false(authres_is_ours(" \"mx.example.evil\"; dkim=pass", "mx.example"));
+	assert_false(authres_is_ours(" \"mx.exampl\"; dkim=pass", "mx.example"));
+	assert_false(authres_is_ours(" \"mx.example", "mx.example"));
+}
+
+static void
+ar_policy_part_for_an_unusable_from(void **st)
+{
+	struct buf b;
+	struct authres_spf a = { .kind = AR_SPF_HEADER_FROM, .policy = 1, .reason = "several From: header fields" };
+	(void)st;
+	buf_init(&b, 0);
+	authres_begin(&b, "id");
+	authres_add_spf(&b, &a);
+	authres_end(&b);
+	assert_string_equal(buf_cstr(&b), " id; spf=policy (several From: header fields)");
+	buf_free(&b);
 }
 
 static void
@@ -174,6 +195,7 @@ main(void)
 		cmocka_unit_test(ar_spf_mailfrom_and_dkim_parts),
 		cmocka_unit_test(ar_header_from_and_helo_are_distinct),
 		cmocka_unit_test(ar_odd_values_are_quoted),
+		cmocka_unit_test(ar_policy_part_for_an_unusable_from),
 		cmocka_unit_test(ar_without_methods_says_none),
 		cmocka_unit_test(received_spf_has_comment_and_keys),
 		cmocka_unit_test(received_spf_null_sender_and_problem),
