@@ -112,7 +112,8 @@ edits_apply(SMFICTX *ctx, const struct session *s, const struct edits *ed)
 		removed++;
 		/* The lowest indexes are listed, lowest first: prepend while walking down. */
 		if (t->nar_forged - visited < AR_LOG_INDEXES) {
-			snprintf(tmp, sizeof(tmp), " #%u%s", i, which);
+			snprintf(tmp, sizeof(tmp), " #%u", i);
+			strlcat(tmp, which, sizeof(tmp));
 			strlcpy(which, tmp, sizeof(which));
 		}
 	}
