@@ -13,6 +13,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "dname.h"
 #include "mailaddr.h"
 
 enum tok { T_END, T_ATOM, T_QSTR, T_DLIT, T_SPECIAL, T_BAD };
@@ -174,28 +175,6 @@ parse_local(struct parser *P, char *local)
 	}
 }
 
-/* A DNS name: labels of 1-63 letters, digits, '-' or '_', 253 bytes at most. */
-static int
-dns_name_ok(const char *d)
-{
-	size_t label = 0, len = strlen(d);
-
-	if (len == 0 || len > 253)
-		return 0;
-	for (const char *p = d; ; p++) {
-		if (*p == '.' || *p == '\0') {
-			if (label == 0 || label > 63)
-				return 0;
-			if (*p == '\0')
-				return 1;
-			label = 0;
-		} else if (isalnum((unsigned char)*p) || *p == '-' || *p == '_')
-			label++;
-		else
-			return 0;
-	}
-}
-
 /* domain = atom *("." atom), lower-cased into dom; a domain literal is refused. */
 static int
 parse_domain(struct parser *P, char *dom)
@@ -229,7 +208,7 @@ parse_domain(struct parser *P, char *dom)
 	}
 	for (char *c = dom; *c != '\0'; c++)
 		*c = (char)tolower((unsigned char)*c);
-	if (!dns_name_ok(dom)) {
+	if (!dname_valid(dom, DNAME_LDH | DNAME_NOROOT)) {
 		fail(P, start, "domain is not a DNS name");
 		return -1;
 	}
