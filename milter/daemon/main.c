@@ -6,8 +6,8 @@
  *   spfdkim-milter -V | --version | -h | --help
  *
  * libmilter runs in its own thread (smfi_main); this thread only waits for
- * signals. libmilter's own signal thread treats SIGHUP as "stop", so the
- * signals are caught here first: this (the main) thread keeps SIGHUP, SIGTERM
+ * signals. XXX libmilter: its own signal thread treats SIGHUP as "stop"
+ * (mi_signal_thread), so the signals are caught here first: this (the main) thread keeps SIGHUP, SIGTERM
  * and SIGINT unblocked with handlers, and the kernel delivers process signals
  * to the main thread whenever it can take them. SIGHUP builds a new runtime
  * from the config file and swaps it in; a bad file is refused with a log
@@ -33,6 +33,7 @@
 
 #include "config.h"
 #include "log.h"
+#include "mlfi.h"
 #include "runtime.h"
 #include "sockspec.h"
 #include "version.h"
@@ -185,9 +186,9 @@ unix_path(const char *sock, char *buf, size_t len)
 }
 
 /*
- * libmilter's listener notices smfi_stop() only when its select() times out
- * (every 5 s) or a connection arrives; one empty connection to our own
- * socket makes SIGTERM take effect at once. Best effort: on any failure the
+ * XXX libmilter: the listener notices smfi_stop() only when its select()
+ * times out (every 5 s) or a connection arrives; one empty connection to
+ * our own socket makes SIGTERM take effect at once. Best effort: on any failure the
  * listener still stops within 5 s.
  */
 static void
@@ -209,9 +210,9 @@ wake_listener(const char *sock)
 }
 
 /*
- * smfi_stop() itself waits for the listener's lock, which the listener holds
- * while it sleeps in select(); so the poking must come from another thread,
- * and be repeated until libmilter has returned.
+ * XXX libmilter: smfi_stop() itself waits for the listener's lock, which
+ * the listener holds while it sleeps in select(); so the poking must come
+ * from another thread, and be repeated until libmilter has returned.
  */
 static void *
 waker_thread(void *arg)
@@ -386,6 +387,7 @@ main(int argc, char **argv)
 			log_fatal("cannot listen on %s (in use, or no permission)", rt->cfg->socket);
 		umask(um);
 	}
+	mlfi_listen_set(rt->cfg->socket);
 	upath = unix_path(rt->cfg->socket, upbuf, sizeof(upbuf));
 	if (rt->cfg->pid_file != NULL) {
 		FILE *f = fopen(rt->cfg->pid_file, "we");
@@ -408,7 +410,8 @@ main(int argc, char **argv)
 	if (o.foreground && o.debug)
 		print_mta_lines(rt->cfg->socket);
 
-	/* libmilter's threads inherit a mask with our signals blocked ... */
+	/* XXX libmilter: its threads, its SIGHUP-means-stop signal thread among
+	   them, inherit a mask with our signals blocked ... */
 	sigemptyset(&set);
 	sigaddset(&set, SIGHUP);
 	sigaddset(&set, SIGTERM);

@@ -18,6 +18,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <netdb.h>
 #include <sys/socket.h>
 #include <time.h>
 
@@ -27,6 +28,7 @@
 #include "mlfi.h"
 #include "netlist.h"
 #include "policy.h"
+#include "sockspec.h"
 
 #define SESSION(ctx) ((struct session *)smfi_getpriv(ctx))
 
@@ -59,38 +61,117 @@ mlfi_txn_reset(struct session *s)
 }
 
 /*
- * The MTA's socket, for TCP_NODELAY and TCP_QUICKACK. libmilter keeps it in
- * the second field of its opaque context (struct smfi_str: sthread_t ctx_id,
- * socket_t ctx_sd, ...; Sendmail 8.12 to 8.18). We read it, and use it only
- * when it is a connected TCP socket; otherwise the session simply does
- * without (a unix socket has no Nagle delays anyway).
+ * XXX libmilter: there is no API for the MTA's socket, which we want for
+ * TCP_NODELAY and TCP_QUICKACK. libmilter keeps it in the second field of
+ * its opaque context (struct smfi_str: sthread_t ctx_id, socket_t ctx_sd,
+ * ...; Sendmail 8.12 to 8.18), so we read it there, and trust what we read
+ * only when it is a connected TCP socket whose local address is the one we
+ * listen on (getsockname() against the Socket spec): a libmilter with
+ * another layout gives some other number, and then the session does
+ * without (as over a unix socket, which has no Nagle delays anyway). The
+ * first session logs whether this fast path is on.
  */
 struct smfi_ctx_head {
 	pthread_t id;
 	int sd;
 };
 
+#define LISTEN_ADDRS_MAX 8
+
+/* The listen address, set once by mlfi_listen_set() before libmilter starts. */
+static struct {
+	int tcp;                  /* an inet/inet6 Socket */
+	int any;                  /* no host, or a wildcard: any local address */
+	unsigned port;
+	size_t naddrs;
+	uint8_t addr[LISTEN_ADDRS_MAX][16];   /* IPv4 as v4-mapped IPv6 */
+	char spec[128];
+} listen_on;
+static int fastpath_logged;
+
+void
+mlfi_listen_set(const char *spec)
+{
+	struct sockspec ss;
+	struct addrinfo hints = { .ai_socktype = SOCK_STREAM }, *res = NULL, *ai;
+	char why[256];
+
+	strlcpy(listen_on.spec, spec, sizeof(listen_on.spec));
+	if (sockspec_parse(spec, &ss, why, sizeof(why)) < 0 || ss.kind == SOCKSPEC_UNIX) {
+		log_info("TCP fast path off: %s is not a TCP socket", spec);
+		fastpath_logged = 1;
+		return;
+	}
+	listen_on.tcp = 1;
+	listen_on.port = ss.port;
+	if (ss.host[0] == '\0' || strcmp(ss.host, "0.0.0.0") == 0 || strcmp(ss.host, "::") == 0 ||
+	    strcmp(ss.host, "INADDR_ANY") == 0) {
+		listen_on.any = 1;
+		return;
+	}
+	hints.ai_family = ss.kind == SOCKSPEC_INET6 ? AF_INET6 : AF_INET;
+	if (getaddrinfo(ss.host, NULL, &hints, &res) != 0)
+		return;   /* no address: no session will match, the fast path stays off */
+	for (ai = res; ai != NULL && listen_on.naddrs < LISTEN_ADDRS_MAX; ai = ai->ai_next)
+		if (netlist_addr_from_sockaddr(ai->ai_addr, listen_on.addr[listen_on.naddrs]) == 0)
+			listen_on.naddrs++;
+	freeaddrinfo(res);
+}
+
+/* Is fd a connected TCP socket whose local address is our listen address? */
 static int
-is_tcp_peer(int fd)
+is_our_tcp_peer(int fd, char *why, size_t whylen)
 {
 	struct sockaddr_storage ss;
 	socklen_t sl = sizeof(ss);
 	int type = 0;
 	socklen_t tl = sizeof(type);
+	uint8_t a[16];
+	unsigned port;
 
-	if (fd < 0 || getsockopt(fd, SOL_SOCKET, SO_TYPE, &type, &tl) < 0 || type != SOCK_STREAM)
+	if (!listen_on.tcp) {
+		snprintf(why, whylen, "not a TCP listener");
 		return 0;
-	return getpeername(fd, (struct sockaddr *)&ss, &sl) == 0 &&
-	    (ss.ss_family == AF_INET || ss.ss_family == AF_INET6);
+	}
+	if (fd < 0 || getsockopt(fd, SOL_SOCKET, SO_TYPE, &type, &tl) < 0 || type != SOCK_STREAM ||
+	    getpeername(fd, (struct sockaddr *)&ss, &sl) < 0 ||
+	    (ss.ss_family != AF_INET && ss.ss_family != AF_INET6)) {
+		snprintf(why, whylen, "fd %d in libmilter's context is not a TCP connection", fd);
+		return 0;
+	}
+	sl = sizeof(ss);
+	if (getsockname(fd, (struct sockaddr *)&ss, &sl) < 0 ||
+	    netlist_addr_from_sockaddr((struct sockaddr *)&ss, a) < 0) {
+		snprintf(why, whylen, "fd %d has no local address", fd);
+		return 0;
+	}
+	port = ss.ss_family == AF_INET ? ntohs(((struct sockaddr_in *)&ss)->sin_port)
+	    : ntohs(((struct sockaddr_in6 *)&ss)->sin6_port);
+	if (port == listen_on.port) {
+		if (listen_on.any)
+			return 1;
+		for (size_t i = 0; i < listen_on.naddrs; i++)
+			if (memcmp(listen_on.addr[i], a, sizeof(a)) == 0)
+				return 1;
+	}
+	snprintf(why, whylen, "fd %d is not a connection to %s", fd, listen_on.spec);
+	return 0;
 }
 
 static int
 ctx_socket(SMFICTX *ctx)
 {
 	const struct smfi_ctx_head *h = (const void *)ctx;
-	int one = 1;
+	char why[256];
+	int one = 1, ok = is_our_tcp_peer(h->sd, why, sizeof(why));
 
-	if (!is_tcp_peer(h->sd))
+	if (!__atomic_exchange_n(&fastpath_logged, 1, __ATOMIC_ACQ_REL)) {
+		if (ok)
+			log_info("TCP fast path on: the MTA's connection is fd %d, on %s", h->sd, listen_on.spec);
+		else
+			log_info("TCP fast path off: %s", why);
+	}
+	if (!ok)
 		return -1;
 	/* Our replies and header edits go out at once, not behind Nagle. */
 	(void)setsockopt(h->sd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
@@ -236,7 +317,7 @@ mlfi_reply(SMFICTX *ctx, const struct policy_reply *r)
 {
 	char rc[4], xc[16], text[POLICY_REPLY_MAX];
 
-	/* libmilter takes non-const strings. */
+	/* XXX libmilter: smfi_setreply() takes char *, so the const strings are copied. */
 	strlcpy(rc, r->rcode, sizeof(rc));
 	strlcpy(xc, r->xcode, sizeof(xc));
 	strlcpy(text, r->text, sizeof(text));
@@ -260,9 +341,9 @@ spf_fields(struct session *s, const struct spf_outcome *o, struct reply_fields *
 /* --- callbacks ----------------------------------------------------------- */
 
 /*
- * The return for a step negotiated as "no reply": libmilter logs an error
- * for anything but SMFIS_NOREPLY there (and fakes CONTINUE itself when the
- * MTA lacks the feature).
+ * The return for a step negotiated as "no reply". XXX libmilter: it logs an
+ * error for anything but SMFIS_NOREPLY there (and fakes CONTINUE itself
+ * when the MTA lacks the feature).
  */
 static sfsistat
 done(const struct session *s, unsigned long nr_bit)

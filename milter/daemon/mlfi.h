@@ -97,4 +97,11 @@ sfsistat mlfi_reply(SMFICTX *ctx, const struct policy_reply *r);
 
 sfsistat mlfi_eom(SMFICTX *ctx);
 
+/*
+ * The Socket spec libmilter listens on; called once before smfi_main(). A
+ * session uses the MTA's socket for TCP tuning only when its local address
+ * is this one (see mlfi.c); a unix socket logs "TCP fast path off" here.
+ */
+void mlfi_listen_set(const char *spec);
+
 #endif

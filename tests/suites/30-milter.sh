@@ -22,17 +22,17 @@ command -v miltertest >/dev/null || { fail "miltertest is installed"; exit 0; }
 lua_plan() {
   if grep -q '^--needs ' "$1"; then echo 1; else mt_plan "$1"; fi
 }
-# Per variant: 15 fixed checks, each script once, reload-kept.lua again
-# after the refused reload; valgrind adds its memcheck verdict; privdrop 5,
+# Per variant: 16 fixed checks, each script once, reload-kept.lua again
+# after the refused reload; valgrind adds its memcheck verdict; privdrop 6,
 # early_hup 2.
-per_variant=$(( 15 + $(lua_plan "$MT_DIR/reload-kept.lua") ))
+per_variant=$(( 16 + $(lua_plan "$MT_DIR/reload-kept.lua") ))
 for script in "$MT_DIR"/*.lua; do
   case "$(basename "$script")" in *lib.lua) continue ;; esac
   p=$(lua_plan "$script")
   [ -n "$p" ] || { fail "milter: $(basename "$script") declares its checks in a --plan N line"; continue; }
   per_variant=$((per_variant + p))
 done
-plan $(( 3 * per_variant + 1 + 5 + 2 ))
+plan $(( 3 * per_variant + 1 + 6 + 2 ))
 
 # wait_count FILE TEXT N [SECONDS]: until FILE has more than N lines with TEXT.
 wait_count() {
@@ -212,6 +212,12 @@ run_variant() {
   else fail "milter $variant: SIGTERM ends cleanly" "exit $rc after $(( $(date +%s) - t0 )) s: $(tail -2 "$dir/daemon.log")"; fi
   if [ ! -e "$dir/pid" ]; then pass "milter $variant: pid file removed at exit"
   else fail "milter $variant: pid file removed at exit"; fi
+  # The MTA's socket is read from libmilter's context only when it is a TCP
+  # connection to our listen address; the first session says so, once.
+  if [ "$(grep -c 'TCP fast path' "$dir/daemon.log")" -eq 1 ] &&
+     grep -qF "TCP fast path on: the MTA's connection is fd" "$dir/daemon.log"; then
+    pass "milter $variant: logs once \"TCP fast path on\" (inet socket, the fd's local address is the listen address)"
+  else fail "milter $variant: logs once \"TCP fast path on\"" "$(grep 'TCP fast path' "$dir/daemon.log" | head -3 | tr '\n' ' ')"; fi
   if grep -qE "ERROR: AddressSanitizer|runtime error:|ERROR: LeakSanitizer" "$dir/daemon.log"; then
     fail "milter $variant: no sanitizer reports" "$(grep -m1 -A4 -E 'ERROR: |runtime error:' "$dir/daemon.log" | tr '\n' ' ')"
   else pass "milter $variant: no sanitizer reports in the daemon log"; fi
@@ -252,6 +258,9 @@ privdrop() {
   if grep -q "info: spfdkim-milter started on unix:$sock" "$dir/milter.log" 2>/dev/null; then
     pass "milter: Log FILE receives the log lines"
   else fail "milter: Log FILE receives the log lines" "$(cat "$dir/milter.log" 2>/dev/null | head -3)"; fi
+  if grep -qF "TCP fast path off: unix:$sock is not a TCP socket" "$dir/milter.log" 2>/dev/null; then
+    pass "milter: a unix socket logs \"TCP fast path off\" (no fd is read from libmilter's context)"
+  else fail "milter: a unix socket logs \"TCP fast path off\"" "$(grep 'fast path' "$dir/milter.log" 2>/dev/null | head -2)"; fi
   [ -n "$pid" ] && kill -TERM "$pid"
   i=0
   while [ -n "$pid" ] && kill -0 "$pid" 2>/dev/null && [ $i -lt 150 ]; do sleep 0.1; i=$((i + 1)); done
