@@ -9,8 +9,10 @@
 #   dkim        the RFC 6376/8463 verifier and signer               (dns common)
 #   spamfolder  spam-folder copies, spam log, retention             (common)
 #   core        config, policy, Authentication-Results, decision log (all above)
+#   report      the hardening report over the decision log           (common)
 #   daemon      main and the libmilter callbacks -> milter/spfdkim-milter
-#   ctl         the control tool and its report  -> milter/spfdkim-ctl
+#   ctl         the control tool                 -> milter/spfdkim-ctl
+#   web         the admin's web page (libmicrohttpd) -> milter/spfdkim-web
 #   xmail-bridge/  milter client library and the XMail filter
 #                  -> xmail-bridge/xmail-milter-bridge  (spamfolder common)
 # An upward #include does not compile; tests/suites/05-layers.sh checks the
@@ -65,7 +67,7 @@ ALL_CF  := $(BASE_CF) $(OPT_CF) $(CFLAGS)
 ALL_LD  := $(OPT_LD) $(LDFLAGS)
 
 # Layers, bottom first, each with the layers it may use (transitively closed).
-LAYERS            := common dns spf dkim spamfolder core daemon ctl bridge
+LAYERS            := common dns spf dkim spamfolder core report daemon ctl web bridge
 LAYER_DIR_bridge  := xmail-bridge
 LAYER_DEPS_common :=
 LAYER_DEPS_dns    := common
@@ -73,8 +75,10 @@ LAYER_DEPS_spf    := dns common
 LAYER_DEPS_dkim   := dns common
 LAYER_DEPS_spamfolder := common
 LAYER_DEPS_core   := spamfolder dkim spf dns common
+LAYER_DEPS_report := common
 LAYER_DEPS_daemon := core spamfolder dkim spf dns common
-LAYER_DEPS_ctl    := core spamfolder dkim spf dns common
+LAYER_DEPS_ctl    := core report spamfolder dkim spf dns common
+LAYER_DEPS_web    := core report spamfolder dkim spf dns common
 LAYER_DEPS_bridge := spamfolder common
 ldir = $(or $(LAYER_DIR_$(1)),milter/$(1))
 linc = $(foreach l,$(1) $(LAYER_DEPS_$(1)),-I$(call ldir,$(l)))
@@ -84,6 +88,7 @@ ALL_INC    := $(foreach l,$(LAYERS),-I$(call ldir,$(l)))
 
 DAEMON_SRC := $(call lsrc,daemon)
 CTL_SRC    := $(call lsrc,ctl)
+WEB_SRC    := $(call lsrc,web)
 CLIENT_SRC := $(filter-out xmail-bridge/main.c,$(call lsrc,bridge))
 BRIDGE_SRC := $(wildcard xmail-bridge/main.c)
 UNIT_SRC   := $(wildcard tests/unit/test_*.c)
@@ -107,20 +112,22 @@ $(B)/version.stamp: FORCE
 FORCE:
 
 # One archive per engine layer; a program links its layers top first.
-ENGINE     := core spamfolder dkim spf dns common
+ENGINE     := core report spamfolder dkim spf dns common
 lib        = $(B)/lib/lib$(1).a
 ENGINE_LIBS := $(foreach l,$(ENGINE),$(call lib,$(l)))
 BRIDGE_LIBS := $(call lib,spamfolder) $(call lib,common)
 CLIENT_LIB := $(B)/lib/libmilterclient.a
 MILTER_BIN := $(BINDIR_M)/spfdkim-milter
 CTL_BIN    := $(BINDIR_M)/spfdkim-ctl
+WEB_BIN    := $(BINDIR_M)/spfdkim-web
+WEB_LIBS   := -lmicrohttpd -lcrypt
 BRIDGE_BIN := $(BINDIR_X)/xmail-milter-bridge
 UNIT_BINS  := $(patsubst tests/unit/%.c,$(B)/tests/%,$(UNIT_SRC))
 TOOL_BINS  := $(patsubst tests/tools/%.c,$(B)/tests/%,$(TOOL_SRC))
 FUZZ_BINS  := $(patsubst tests/fuzz/%.c,$(B)/fuzz/%,$(FUZZ_SRC))
 BENCH_BINS := $(patsubst bench/%.c,$(B)/bench/%,$(BENCH_SRC))
 
-PROGS := $(if $(DAEMON_SRC),$(MILTER_BIN)) $(if $(CTL_SRC),$(CTL_BIN)) $(if $(BRIDGE_SRC),$(BRIDGE_BIN))
+PROGS := $(if $(DAEMON_SRC),$(MILTER_BIN)) $(if $(CTL_SRC),$(CTL_BIN)) $(if $(WEB_SRC),$(WEB_BIN)) $(if $(BRIDGE_SRC),$(BRIDGE_BIN))
 
 .PHONY: FORCE print-layers all programs tests fuzz-build run test bench fuzz conformance install clean deps-build deps-test
 
@@ -134,7 +141,7 @@ tests: $(UNIT_BINS) $(TOOL_BINS) $(BENCH_BINS)
 
 $(B)/obj/%.o: %.c
 	@mkdir -p $(dir $@)
-	$(CC) $(ALL_CF) $(LAYER_CF) -c -o $@ $<
+	$(CC) $(ALL_CF) $(LAYER_CF) $(GEN_CF) -c -o $@ $<
 
 $(foreach l,$(ENGINE),$(eval $(call lib,$(l)): $(call obj,$(call lsrc,$(l)))))
 $(B)/lib/lib%.a:
@@ -153,31 +160,46 @@ $(CTL_BIN): $(call obj,$(CTL_SRC)) $(ENGINE_LIBS)
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_LD) -pthread -o $@ $^ $(LIBS)
 
+# The settings page's help lines come from the man page (tools/man-help.awk).
+WEB_HELP := $(B)/gen/web_help.inc
+$(WEB_HELP): man/spfdkim-milter.conf.5 tools/man-help.awk
+	@mkdir -p $(dir $@)
+	awk -f tools/man-help.awk $< > $@.tmp && mv $@.tmp $@
+$(call obj,$(WEB_SRC)): $(WEB_HELP)
+$(B)/obj/milter/web/%.o: GEN_CF := -I$(B)/gen
+
+$(WEB_BIN): $(call obj,$(WEB_SRC)) $(ENGINE_LIBS)
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_LD) -pthread -o $@ $^ $(WEB_LIBS) $(LIBS)
+
 $(BRIDGE_BIN): $(call obj,$(BRIDGE_SRC)) $(CLIENT_LIB) $(BRIDGE_LIBS)
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_LD) -pthread -o $@ $^ $(LIBS)
 
-# Tests and tools may reach the ctl layer's objects (report, audit) too.
-TEST_LIBS := $(B)/lib/libctl.a $(CLIENT_LIB) $(ENGINE_LIBS)
+# Tests and tools may reach the ctl and web layers' objects (audit, forms) too.
+TEST_LIBS := $(B)/lib/libctl.a $(B)/lib/libweb.a $(CLIENT_LIB) $(ENGINE_LIBS)
 $(B)/lib/libctl.a: $(call obj,$(filter-out milter/ctl/ctl.c,$(CTL_SRC)))
+	@mkdir -p $(dir $@)
+	rm -f $@ && ar rcs $@ $^
+$(B)/lib/libweb.a: $(call obj,$(filter-out milter/web/web_main.c,$(WEB_SRC)))
 	@mkdir -p $(dir $@)
 	rm -f $@ && ar rcs $@ $^
 
 $(B)/tests/%: $(B)/obj/tests/unit/%.o $(TEST_LIBS)
 	@mkdir -p $(dir $@)
-	$(CC) $(ALL_LD) -pthread -o $@ $^ -lcmocka $(LIBS)
+	$(CC) $(ALL_LD) -pthread -o $@ $^ -lcmocka $(WEB_LIBS) $(LIBS)
 
 $(B)/tests/%: $(B)/obj/tests/tools/%.o $(TEST_LIBS)
 	@mkdir -p $(dir $@)
-	$(CC) $(ALL_LD) -pthread -o $@ $^ $(LIBS)
+	$(CC) $(ALL_LD) -pthread -o $@ $^ $(WEB_LIBS) $(LIBS)
 
 $(B)/bench/%: $(B)/obj/bench/%.o $(TEST_LIBS)
 	@mkdir -p $(dir $@)
-	$(CC) $(ALL_LD) -pthread -o $@ $^ $(LIBS)
+	$(CC) $(ALL_LD) -pthread -o $@ $^ $(WEB_LIBS) $(LIBS)
 
 $(B)/fuzz/%: $(B)/obj/tests/fuzz/%.o $(TEST_LIBS)
 	@mkdir -p $(dir $@)
-	$(CC) $(ALL_LD) -fsanitize=fuzzer -pthread -o $@ $^ $(LIBS)
+	$(CC) $(ALL_LD) -fsanitize=fuzzer -pthread -o $@ $^ $(WEB_LIBS) $(LIBS)
 
 # "LAYER DIR DEP..." per line, for tests/suites/05-layers.sh.
 print-layers:
@@ -219,6 +241,7 @@ install: programs
 	install -d $(DESTDIR)$(PREFIX)/sbin $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/libexec/spfdkim-milter
 	install -m 755 $(MILTER_BIN) $(DESTDIR)$(PREFIX)/sbin/spfdkim-milter
 	install -m 755 $(CTL_BIN) $(DESTDIR)$(PREFIX)/bin/spfdkim-ctl
+	install -m 755 $(WEB_BIN) $(DESTDIR)$(PREFIX)/sbin/spfdkim-web
 	install -m 755 $(BRIDGE_BIN) $(DESTDIR)$(PREFIX)/bin/xmail-milter-bridge
 	install -d $(DESTDIR)$(PREFIX)/share/doc/spfdkim-milter
 	install -m 644 conf/spfdkim-milter.conf $(DESTDIR)$(PREFIX)/share/doc/spfdkim-milter/spfdkim-milter.conf.sample
@@ -227,6 +250,6 @@ install: programs
 	  install -m 644 $$m $(DESTDIR)$(PREFIX)/share/man/man$$s/; done
 
 clean:
-	rm -rf build milter/spfdkim-milter milter/spfdkim-ctl xmail-bridge/xmail-milter-bridge
+	rm -rf build milter/spfdkim-milter milter/spfdkim-ctl milter/spfdkim-web xmail-bridge/xmail-milter-bridge
 
 -include $(shell find $(B) -name '*.d' 2>/dev/null)

@@ -8,11 +8,11 @@
 # and postfix is preseeded to "No configuration" so nothing listens on :25.
 set -eu
 
-build="gcc make pkg-config libmilter-dev libbsd-dev libunbound-dev libssl-dev openssl"
+build="gcc make pkg-config libmilter-dev libbsd-dev libunbound-dev libssl-dev openssl libmicrohttpd-dev libcrypt-dev"
 run="$build"
 test="$build clang libclang-rt-14-dev libcmocka-dev unbound miltertest swaks postfix
       python3 python3-dkim python3-spf python3-yaml python3-dnspython libmail-dkim-perl
-      opendkim opendkim-tools valgrind iproute2 groff-base man-db lua5.3 chromium"
+      opendkim opendkim-tools valgrind iproute2 groff-base man-db lua5.3 chromium chromium-driver python3-selenium"
 bench="$test opendmarc hyperfine linux-perf"
 
 case "${1:-}" in
