@@ -7,7 +7,7 @@
 . "$(dirname "$0")/../lib.sh"
 plan 14
 
-PAGES="spfdkim-milter.8 spfdkim-milter.conf.5 xmail-milter-bridge.8 spfdkim-ctl.1"
+PAGES="spfdkim-milter.8 spfdkim-milter.conf.5 xmail-milter-bridge.8 spfdkim-ctl.1 spfdkim-web.8"
 for p in $PAGES; do
   f=$TOP/man/$p
   if [ ! -f "$f" ]; then fail "man $p: exists" "missing $f"; continue; fi
