@@ -480,3 +480,38 @@ config_spf_any_reject(const struct config *c)
 			return 1;
 	return 0;
 }
+
+/* Used by spfdkim-web to list every key with its value (web_settings.c). */
+void
+config_dump(const struct config *c, void (*emit)(const char *line, void *arg), void *arg)
+{
+	char line[CONFIG_LINE_MAX + 160];
+
+	for (size_t i = 0; i < NKEYS; i++) {
+		const struct key *k = &keys[i];
+		const void *f = (const char *)c + k->off;
+		const char *v = NULL;
+		char num[32];
+
+		switch (k->type) {
+		case K_STR: case K_REPLY: case K_LOGTARGET: case K_SOCKET:
+			v = *(char *const *)f;
+			break;
+		case K_BOOL: v = *(const int *)f ? "yes" : "no"; break;
+		case K_UINT: snprintf(num, sizeof(num), "%u", *(const unsigned *)f); v = num; break;
+		case K_UMASK: snprintf(num, sizeof(num), "%03o", (unsigned)*(const mode_t *)f); v = num; break;
+		case K_LOGLEVEL: {
+			static const char *const ln[] = { "debug", "info", "warn", "error", "fatal" };
+			v = ln[*(const enum log_level *)f];
+			break;
+		}
+		case K_IDENTITY: v = *(const enum spf_identity *)f == ID_HEADER_FROM ? "header-from" : "mailfrom"; break;
+		case K_ACTION: v = action_str(*(const enum action *)f); break;
+		}
+		if (v == NULL)
+			snprintf(line, sizeof(line), "# %s (unset)", k->name);
+		else
+			snprintf(line, sizeof(line), "%s %s", k->name, v);
+		emit(line, arg);
+	}
+}

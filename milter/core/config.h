@@ -71,6 +71,9 @@ struct config *config_parse(const char *name, const char *text, size_t len, char
 /* Reads and parses a file; NULL with "FILE:LINE: reason" (or "FILE: reason") in err. */
 struct config *config_load(const char *path, char *err, size_t errlen);
 void config_free(struct config *c);
+/* Calls emit once per key, in table order, with "Key value" (the value as
+   the config holds it) or "# Key (unset)" (spfdkim-web's settings form). */
+void config_dump(const struct config *c, void (*emit)(const char *line, void *arg), void *arg);
 
 /* Is any result of either check mapped to save-reject or quarantine? */
 int config_any_save(const struct config *c);

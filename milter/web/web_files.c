@@ -15,34 +15,22 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "fileio.h"
 #include "web.h"
 
 int
 web_read_file(const char *path, size_t max, struct buf *b, char *err, size_t errlen)
 {
-	char chunk[65536];
-	ssize_t n;
-	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+	char *text;
+	size_t len;
 
-	if (fd < 0) {
-		snprintf(err, errlen, "%s: %s", path, strerror(errno));
+	if (fileio_read_file(path, max, &text, &len, err, errlen) < 0)
 		return -1;
-	}
+	/* The buffer takes the text over (buf.h: data is NUL-terminated). */
 	buf_init(b, max);
-	while ((n = read(fd, chunk, sizeof(chunk))) > 0)
-		if (buf_append(b, chunk, (size_t)n) < 0) {
-			snprintf(err, errlen, "%s: larger than %zu bytes", path, max);
-			close(fd);
-			buf_free(b);
-			return -1;
-		}
-	if (n < 0) {
-		snprintf(err, errlen, "%s: %s", path, strerror(errno));
-		close(fd);
-		buf_free(b);
-		return -1;
-	}
-	close(fd);
+	b->data = text;
+	b->len = len;
+	b->cap = len + 1;
 	return 0;
 }
 
@@ -65,17 +53,11 @@ web_write_atomic(const char *path, const char *data, size_t len, int backup, cha
 		snprintf(err, errlen, "%s: %s", tmp, strerror(errno));
 		return -1;
 	}
-	for (size_t off = 0; off < len;) {
-		ssize_t n = write(fd, data + off, len - off);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0) {
-			snprintf(err, errlen, "%s: %s", tmp, strerror(errno));
-			close(fd);
-			unlink(tmp);
-			return -1;
-		}
-		off += (size_t)n;
+	if (fileio_write_all(fd, data, len) < 0) {
+		snprintf(err, errlen, "%s: %s", tmp, strerror(errno));
+		close(fd);
+		unlink(tmp);
+		return -1;
 	}
 	if (fchmod(fd, mode) < 0 || fsync(fd) < 0 || close(fd) < 0) {
 		snprintf(err, errlen, "%s: %s", tmp, strerror(errno));

@@ -13,16 +13,11 @@
 
 #include "web_form.h"
 
+/* The value of a hex digit already checked with isxdigit(). */
 static int
-hexval(int c)
+hexdigit(int c)
 {
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
+	return c <= '9' ? c - '0' : (c | 0x20) - 'a' + 10;
 }
 
 /* Decodes s[0..n) into a new string; NULL on a bad escape, NUL or ENOMEM. */
@@ -41,14 +36,12 @@ decode(const char *s, size_t n, char *err, size_t errlen)
 		if (c == '+')
 			c = ' ';
 		else if (c == '%') {
-			int h, l;
-			if (i + 2 >= n || (h = hexval((unsigned char)s[i + 1])) < 0 ||
-			    (l = hexval((unsigned char)s[i + 2])) < 0) {
+			if (i + 2 >= n || !isxdigit((unsigned char)s[i + 1]) || !isxdigit((unsigned char)s[i + 2])) {
 				snprintf(err, errlen, "bad %%-escape at byte %zu", i);
 				free(out);
 				return NULL;
 			}
-			c = h * 16 + l;
+			c = hexdigit((unsigned char)s[i + 1]) * 16 + hexdigit((unsigned char)s[i + 2]);
 			i += 2;
 		}
 		if (c == '\0') {
