@@ -20,15 +20,17 @@
 #include <unistd.h>
 
 #include "config.h"
+#include "version.h"
 #include "web.h"
 
 static void
-usage(void)
+usage(FILE *out)
 {
-	fprintf(stderr,
+	fprintf(out,
 	    "usage: spfdkim-web -c CONF -P PASSWD [-l ADDR] [-p PORT] [-u USER] [-x MAILROOT]\n"
 	    "                   [-s \"SENDMAIL ARGS\"] [-r xmail|sendmail] [-i PIDFILE]\n"
 	    "       spfdkim-web passwd FILE USER   (reads the password from stdin)\n"
+	    "       spfdkim-web -V | --version | -h | --help\n"
 	    "  -c CONF     the milter's configuration file (or MailRoot/spam-spf-conf.tab)\n"
 	    "  -P PASSWD   the password file made by \"spfdkim-web passwd\"\n"
 	    "  -l ADDR     listen address (default 127.0.0.1)\n"
@@ -47,7 +49,7 @@ cmd_passwd(int argc, char **argv)
 	size_t n;
 
 	if (argc != 4) {
-		usage();
+		usage(stderr);
 		return 2;
 	}
 	if (isatty(0))
@@ -111,7 +113,17 @@ main(int argc, char **argv)
 
 	if (argc >= 2 && strcmp(argv[1], "passwd") == 0)
 		return cmd_passwd(argc, argv);
-	while ((ch = getopt(argc, argv, "c:P:l:p:u:x:s:r:i:h")) != -1) {
+	for (int i = 1; i < argc && strcmp(argv[i], "--") != 0; i++) {
+		if (strcmp(argv[i], "-h") == 0 || strcmp(argv[i], "--help") == 0) {
+			usage(stdout);
+			return 0;
+		}
+		if (strcmp(argv[i], "-V") == 0 || strcmp(argv[i], "--version") == 0) {
+			printf("spfdkim-web %s\n", spfdkim_version());
+			return 0;
+		}
+	}
+	while ((ch = getopt(argc, argv, "c:P:l:p:u:x:s:r:i:")) != -1) {
 		unsigned long v;
 		switch (ch) {
 		case 'c': o.conf = optarg; break;
@@ -129,11 +141,11 @@ main(int argc, char **argv)
 		case 's': o.sendmail = optarg; break;
 		case 'i': o.pidfile = optarg; break;
 		case 'r': route = optarg; break;
-		default: usage(); return 2;
+		default: usage(stderr); return 2;
 		}
 	}
 	if (o.conf == NULL || o.passwd == NULL || optind != argc) {
-		usage();
+		usage(stderr);
 		return 2;
 	}
 	if (route != NULL && strcmp(route, "xmail") != 0 && strcmp(route, "sendmail") != 0) {

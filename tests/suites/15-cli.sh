@@ -13,14 +13,15 @@ VERSION=$(cat "$TOP/build/release/version.stamp" 2>/dev/null || sh "$TOP/tools/v
 MILTER=$(bin release spfdkim-milter)
 CTL=$(bin release spfdkim-ctl)
 BRIDGE=$(bin release xmail-milter-bridge)
+WEB=$TOP/milter/spfdkim-web
 cmds=$("$CTL" --help 2>/dev/null | sed -n 's/^  spfdkim-ctl \([a-z][a-z-]*\).*/\1/p')
-# Plan: 4 per program, 2 per spfdkim-ctl command, 3 more.
-plan $(( 3 * 4 + 2 * $(wc -w <<< "$cmds") + 3 ))
+# Plan: 4 per program (4 programs), 2 per spfdkim-ctl command, 3 more.
+plan $(( 4 * 4 + 2 * $(wc -w <<< "$cmds") + 3 ))
 
 # run CMD...: stdout in $out, stderr in $err, exit code in $rc.
 run() { out=$("$@" 2>"$T_TMP/err"); rc=$?; err=$(cat "$T_TMP/err"); }
 
-for p in "$MILTER" "$CTL" "$BRIDGE"; do
+for p in "$MILTER" "$CTL" "$BRIDGE" "$WEB"; do
   name=$(basename "$p")
   for f in -V --version; do
     run "$p" $f
