@@ -5,9 +5,9 @@
 # stay in step with the programs (every config key, option, subcommand and
 # bridge flag the code has is documented; the config examples parse).
 . "$(dirname "$0")/../lib.sh"
-plan 14
-
 PAGES="spfdkim-milter.8 spfdkim-milter.conf.5 xmail-milter-bridge.8 spfdkim-ctl.1 spfdkim-web.8"
+# Two render checks per page, and 6 more below.
+plan $(( 2 * $(wc -w <<<"$PAGES") + 6 ))
 for p in $PAGES; do
   f=$TOP/man/$p
   if [ ! -f "$f" ]; then fail "man $p: exists" "missing $f"; continue; fi
