@@ -255,6 +255,49 @@ netlist_load_file(struct netlist *l, const char *path, char *err, size_t errlen)
 	return rc;
 }
 
+int
+netlist_load_dataset(struct netlist *l, const char *spec, char *err, size_t errlen)
+{
+	char item[NETLIST_LINE_MAX], why[NETLIST_LINE_MAX + 64];
+	const char *p, *e;
+	unsigned n = 0;
+
+	if (spec[0] == '/')
+		return netlist_load_file(l, spec, err, errlen);
+	if (strncmp(spec, "file:", 5) == 0)
+		return netlist_load_file(l, spec + 5, err, errlen);
+	if (strncmp(spec, "refile:", 7) == 0)
+		return netlist_load_file(l, spec + 7, err, errlen);
+	if (strncmp(spec, "csl:", 4) == 0)
+		spec += 4;
+	for (p = spec;; p = e + 1) {
+		size_t len;
+
+		e = strchr(p, ',');
+		if (e == NULL)
+			e = p + strlen(p);
+		n++;
+		while (p < e && (*p == ' ' || *p == '\t'))
+			p++;
+		len = (size_t)(e - p);
+		while (len > 0 && (p[len - 1] == ' ' || p[len - 1] == '\t'))
+			len--;
+		if (len == 0 || len >= sizeof(item) || *p == '#' || memchr(p, ' ', len) != NULL || memchr(p, '\t', len) != NULL) {
+			snprintf(err, errlen, "item %u \"%.*s\": want an address or network", n,
+			    (int)(len < 80 ? len : 80), p);
+			return -1;
+		}
+		memcpy(item, p, len);
+		item[len] = '\0';
+		if (netlist_add_line(l, item, why, sizeof(why)) < 0) {
+			snprintf(err, errlen, "item %u: %s", n, why);
+			return -1;
+		}
+		if (*e == '\0')
+			return 0;
+	}
+}
+
 static int
 cmp_range(const void *a, const void *b)
 {

@@ -50,6 +50,16 @@ int netlist_add_text(struct netlist *l, const char *name, const char *text, size
                      char *err, size_t errlen);
 /* Loads a file; err gets "FILE:LINE: ..." on failure. 0 or -1. */
 int netlist_load_file(struct netlist *l, const char *path, char *err, size_t errlen);
+/*
+ * Loads an OpenDKIM-style dataset of addresses (InternalHosts,
+ * ExternalIgnoreList): "/path", "file:/path" or "refile:/path" is a file
+ * in the line syntax above; "csl:LIST" or any other value is an inline
+ * comma-separated list ("192.168.0.0/16, 10.0.0.0/8, ::1"). Addresses and
+ * networks only: a host name or pattern (OpenDKIM matches those against the
+ * client's name) is an error naming it, never silently dropped. err gets
+ * "FILE:LINE: ..." or "item N: ...". 0 or -1.
+ */
+int netlist_load_dataset(struct netlist *l, const char *spec, char *err, size_t errlen);
 /* Sorts and merges; call once after adding, before matching. */
 void netlist_finish(struct netlist *l);
 

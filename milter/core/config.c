@@ -6,6 +6,13 @@
  * an offset into struct config. Lines are `Key value` (value may be empty,
  * may be "quoted") or XMail's `"Key"<TAB>"value"`, told apart by a leading
  * double quote. Keys are case-insensitive; a repeated key overrides.
+ *
+ * OpenDKIM's names are accepted where the meaning is the same, so an
+ * opendkim.conf keeps working: aliases (MinimumKeyBits, Canonicalization,
+ * OversignHeaders), `Syslog yes` and `SyslogSuccess yes` (what this milter
+ * does anyway). A key whose OpenDKIM meaning this milter cannot honour
+ * (TrustAnchorFile: DNSSEC validation) is refused with the reason, never
+ * silently ignored.
  */
 #include <ctype.h>
 #include <errno.h>
@@ -21,13 +28,20 @@
 #include "policy.h"
 #include "sockspec.h"
 
-enum ktype { K_STR, K_BOOL, K_UINT, K_UMASK, K_LOGLEVEL, K_IDENTITY, K_ACTION, K_REPLY, K_LOGTARGET, K_SOCKET };
+/*
+ * K_ALIAS: another name of the key named by def. K_SYSLOG: OpenDKIM's
+ * "Syslog": yes means Log syslog. K_YES: an OpenDKIM key whose "yes" is
+ * what this milter does anyway (def: why "no" is refused). K_REFUSED: an
+ * OpenDKIM key this milter cannot honour (def: why).
+ */
+enum ktype { K_STR, K_BOOL, K_UINT, K_UMASK, K_LOGLEVEL, K_IDENTITY, K_ACTION, K_REPLY, K_LOGTARGET, K_SOCKET,
+	K_ALIAS, K_SYSLOG, K_YES, K_REFUSED };
 
 struct key {
 	const char *name;
 	enum ktype type;
 	size_t off;
-	const char *def;         /* default as text; NULL: unset */
+	const char *def;         /* default as text; NULL: unset (K_ALIAS..K_REFUSED: see above) */
 	unsigned min, max;       /* K_UINT bounds */
 };
 
@@ -72,6 +86,7 @@ static const struct key keys[] = {
 	{ "KeyTable", K_STR, O(key_table), NULL, 0, 0 },
 	{ "SigningTable", K_STR, O(signing_table), NULL, 0, 0 },
 	{ "InternalHosts", K_STR, O(internal_hosts), NULL, 0, 0 },
+	{ "ExternalIgnoreList", K_STR, O(external_ignore), NULL, 0, 0 },
 	{ "DKIMMinimumKeyBits", K_UINT, O(dkim_min_key_bits), "1024", 512, 16384 },
 	{ "DKIMMaxSignatures", K_UINT, O(dkim_max_sigs), "16", 1, DKIM_REPORT_MAX },
 	{ "DKIMCanonicalization", K_STR, O(dkim_canon), "relaxed/relaxed", 0, 0 },
@@ -85,6 +100,13 @@ static const struct key keys[] = {
 	{ "SpamFolder", K_STR, O(spam_folder), NULL, 0, 0 },
 	{ "SpamRetentionDays", K_UINT, O(spam_retention_days), "30", 1, 36500 },
 	{ "SpamLog", K_STR, O(spam_log), NULL, 0, 0 },
+	/* OpenDKIM's names (see the top of this file). */
+	{ "MinimumKeyBits", K_ALIAS, 0, "DKIMMinimumKeyBits", 0, 0 },
+	{ "Canonicalization", K_ALIAS, 0, "DKIMCanonicalization", 0, 0 },
+	{ "OversignHeaders", K_ALIAS, 0, "DKIMOversignHeaders", 0, 0 },
+	{ "Syslog", K_SYSLOG, O(log), NULL, 0, 0 },
+	{ "SyslogSuccess", K_YES, 0, "every decision is logged at LogLevel info; LogLevel warn leaves them out", 0, 0 },
+	{ "TrustAnchorFile", K_REFUSED, 0, "DNSSEC validation is not supported, answers would not be validated; remove the line", 0, 0 },
 };
 #define NKEYS (sizeof(keys) / sizeof(keys[0]))
 
@@ -219,6 +241,36 @@ set_key(struct config *c, const struct key *k, const char *v, char *err, size_t 
 			return -1;
 		}
 		return 0;
+	case K_SYSLOG: {
+		int yes;
+		char *s;
+		if (bool_parse(v, &yes) < 0 || !yes) {
+			snprintf(err, errlen, "%s: \"%.80s\": only yes (log to syslog) is supported; "
+			    "to log elsewhere use Log stderr or Log FILE", k->name, v);
+			return -1;
+		}
+		if ((s = strdup("syslog")) == NULL) {
+			snprintf(err, errlen, "out of memory");
+			return -1;
+		}
+		free(*(char **)f);
+		*(char **)f = s;
+		return 0;
+	}
+	case K_YES: {
+		int yes;
+		if (bool_parse(v, &yes) < 0 || !yes) {
+			snprintf(err, errlen, "%s: \"%.80s\": only yes is supported (%s)", k->name, v, k->def);
+			return -1;
+		}
+		return 0;
+	}
+	case K_REFUSED:
+		snprintf(err, errlen, "%s: %s", k->name, k->def);
+		return -1;
+	case K_ALIAS:
+		snprintf(err, errlen, "%s: alias of an unknown key %s", k->name, k->def);
+		return -1;
 	}
 	return -1;
 }
@@ -249,6 +301,8 @@ config_new_default(void)
 		return NULL;
 	for (size_t i = 0; i < NKEYS; i++) {
 		const char *d = keys[i].def;
+		if (keys[i].type == K_ALIAS || keys[i].type == K_YES || keys[i].type == K_REFUSED)
+			continue;
 		if (keys[i].type == K_REPLY)
 			d = reply_default(&keys[i]);
 		if (d != NULL && set_key(c, &keys[i], d, err, sizeof(err)) < 0) {
@@ -408,6 +462,12 @@ config_parse(const char *name, const char *text, size_t len, char *err, size_t e
 				k = &keys[i];
 				break;
 			}
+		if (k != NULL && k->type == K_ALIAS)
+			for (size_t i = 0; i < NKEYS; i++)
+				if (strcmp(keys[i].name, k->def) == 0) {
+					k = &keys[i];
+					break;
+				}
 		if (k == NULL) {
 			snprintf(err, errlen, "%s:%u: unknown key \"%.80s\"", name, lineno, key);
 			goto bad;

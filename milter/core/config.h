@@ -50,7 +50,8 @@ struct config {
 	char *bad_from_reply;
 	/* DKIM */
 	int dkim_verify, dkim_sign;
-	char *key_table, *signing_table, *internal_hosts;
+	char *key_table, *signing_table;
+	char *internal_hosts, *external_ignore; /* OpenDKIM datasets (netlist_load_dataset) */
 	unsigned dkim_min_key_bits, dkim_max_sigs;
 	char *dkim_canon, *dkim_oversign;
 	enum action dkim_action[DKIM_V_COUNT];      /* by enum dkim_verdict */

@@ -82,7 +82,7 @@ runtime_build(struct config *cfg, struct runtime *prev, char *err, size_t errlen
 	}
 	netlist_finish(&rt->whitelist);
 	if (c->internal_hosts != NULL) {
-		if (netlist_load_file(&rt->internal, c->internal_hosts, why, sizeof(why)) < 0) {
+		if (netlist_load_dataset(&rt->internal, c->internal_hosts, why, sizeof(why)) < 0) {
 			snprintf(err, errlen, "%s: InternalHosts: %s", c->source, why);
 			goto bad;
 		}
@@ -92,6 +92,24 @@ runtime_build(struct config *cfg, struct runtime *prev, char *err, size_t errlen
 		netlist_add_line(&rt->internal, "::1", why, sizeof(why));
 	}
 	netlist_finish(&rt->internal);
+	if (c->external_ignore != NULL) {
+		/*
+		 * OpenDKIM's ExternalIgnoreList only silences its "external host
+		 * tried to send as DOMAIN" log line, which this milter never
+		 * writes (mail from outside InternalHosts is verified, not
+		 * signed): the list is checked, then has nothing to change.
+		 */
+		struct netlist ext;
+		int rc;
+
+		netlist_init(&ext);
+		rc = netlist_load_dataset(&ext, c->external_ignore, why, sizeof(why));
+		netlist_free(&ext);
+		if (rc < 0) {
+			snprintf(err, errlen, "%s: ExternalIgnoreList: %s", c->source, why);
+			goto bad;
+		}
+	}
 
 	if (c->decision_log != NULL) {
 		rt->decision_fd = open(c->decision_log, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0640);

@@ -9,7 +9,8 @@
  * signals. XXX libmilter: its own signal thread treats SIGHUP as "stop"
  * (mi_signal_thread), so the signals are caught here first: this (the main) thread keeps SIGHUP, SIGTERM
  * and SIGINT unblocked with handlers, and the kernel delivers process signals
- * to the main thread whenever it can take them. SIGHUP builds a new runtime
+ * to the main thread whenever it can take them. SIGHUP (or SIGUSR1, as for
+ * OpenDKIM, and handled the same way) builds a new runtime
  * from the config file and swaps it in; a bad file is refused with a log
  * line and the old runtime stays. SIGTERM/SIGINT stop libmilter (it may take
  * up to 5 s to notice), then the pid file is removed.
@@ -17,11 +18,9 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
-#include <grp.h>
 #include <libmilter/mfapi.h>
 #include <netdb.h>
 #include <pthread.h>
-#include <pwd.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -36,6 +35,7 @@
 #include "mlfi.h"
 #include "runtime.h"
 #include "sockspec.h"
+#include "userspec.h"
 #include "version.h"
 
 extern struct smfiDesc mlfi_desc;
@@ -290,7 +290,7 @@ main(int argc, char **argv)
 	char err[1024];
 	const char *upath;
 	char upbuf[sizeof(((struct sockaddr_un *)0)->sun_path)];
-	struct passwd *pw = NULL;
+	struct userspec us;
 	pthread_t tid;
 	sigset_t set, old;
 	int ch, milter_rc = 0, stopping = 0;
@@ -325,8 +325,8 @@ main(int argc, char **argv)
 		fprintf(stderr, "spfdkim-milter: %s\n", err);
 		return 1;
 	}
-	if (c->user_id != NULL && (pw = getpwnam(c->user_id)) == NULL) {
-		fprintf(stderr, "spfdkim-milter: %s: UserID: no such user \"%s\"\n", c->source, c->user_id);
+	if (c->user_id != NULL && userspec_lookup(c->user_id, &us, err, sizeof(err)) < 0) {
+		fprintf(stderr, "spfdkim-milter: %s: UserID: %s\n", c->source, err);
 		config_free(c);
 		return 1;
 	}
@@ -361,6 +361,7 @@ main(int argc, char **argv)
 	sigemptyset(&sa.sa_mask);
 	sa.sa_flags = SA_RESTART;
 	sigaction(SIGHUP, &sa, NULL);
+	sigaction(SIGUSR1, &sa, NULL);   /* OpenDKIM's reload signal */
 	sigaction(SIGTERM, &sa, NULL);
 	sigaction(SIGINT, &sa, NULL);
 
@@ -396,16 +397,15 @@ main(int argc, char **argv)
 		fprintf(f, "%ld\n", (long)getpid());
 		fclose(f);
 	}
-	if (pw != NULL) {
+	if (rt->cfg->user_id != NULL) {
 		/* Files that need root are open; the socket is bound. */
-		if (upath != NULL && chown(upath, pw->pw_uid, pw->pw_gid) < 0)
+		if (upath != NULL && chown(upath, us.uid, us.gid) < 0)
 			log_warn_sys("chown %s", upath);
-		if (rt->cfg->pid_file != NULL && chown(rt->cfg->pid_file, pw->pw_uid, pw->pw_gid) < 0)
+		if (rt->cfg->pid_file != NULL && chown(rt->cfg->pid_file, us.uid, us.gid) < 0)
 			log_warn_sys("chown %s", rt->cfg->pid_file);
-		if (setgroups(0, NULL) < 0 || initgroups(pw->pw_name, pw->pw_gid) < 0 ||
-		    setgid(pw->pw_gid) < 0 || setuid(pw->pw_uid) < 0)
-			log_fatal_sys("cannot drop privileges to %s", pw->pw_name);
-		log_info("running as user %s", pw->pw_name);
+		if (userspec_become(&us) < 0)
+			log_fatal_sys("cannot drop privileges to %s", rt->cfg->user_id);
+		log_info("running as user %s", rt->cfg->user_id);
 	}
 	if (o.foreground && o.debug)
 		print_mta_lines(rt->cfg->socket);
@@ -414,6 +414,7 @@ main(int argc, char **argv)
 	   them, inherit a mask with our signals blocked ... */
 	sigemptyset(&set);
 	sigaddset(&set, SIGHUP);
+	sigaddset(&set, SIGUSR1);
 	sigaddset(&set, SIGTERM);
 	sigaddset(&set, SIGINT);
 	pthread_sigmask(SIG_BLOCK, &set, &old);
@@ -432,7 +433,7 @@ main(int argc, char **argv)
 			continue;
 		if (n <= 0 || sig == 'X')
 			break;
-		if (sig == SIGHUP && !stopping)
+		if ((sig == SIGHUP || sig == SIGUSR1) && !stopping)
 			reload(&o);
 		else if ((sig == SIGTERM || sig == SIGINT) && !stopping) {
 			log_info("stopping on signal %d", sig);

@@ -6,8 +6,8 @@
 # bridge flag the code has is documented; the config examples parse).
 . "$(dirname "$0")/../lib.sh"
 PAGES="spfdkim-milter.8 spfdkim-milter.conf.5 xmail-milter-bridge.8 spfdkim-ctl.1 spfdkim-web.8"
-# Two render checks per page, and 6 more below.
-plan $(( 2 * $(wc -w <<<"$PAGES") + 6 ))
+# Two render checks per page, and 7 more below.
+plan $(( 2 * $(wc -w <<<"$PAGES") + 7 ))
 for p in $PAGES; do
   f=$TOP/man/$p
   if [ ! -f "$f" ]; then fail "man $p: exists" "missing $f"; continue; fi
@@ -46,6 +46,11 @@ n=0; missing=""
 for k in $keys; do n=$((n + 1)); grep -qw -- "$k" <<<"$conf5" || missing="$missing $k"; done
 if [ "$n" -ge 40 ] && [ -z "$missing" ]; then pass "man spfdkim-milter.conf.5: documents all $n keys of milter/core/config.c"
 else fail "man spfdkim-milter.conf.5: documents all keys of milter/core/config.c" "$n keys; missing:$missing"; fi
+# ... and in the sample conf/spfdkim-milter.conf.
+missing=""
+for k in $keys; do grep -qw -- "$k" "$TOP/conf/spfdkim-milter.conf" || missing="$missing $k"; done
+if [ -z "$missing" ]; then pass "conf/spfdkim-milter.conf: shows all $n keys of milter/core/config.c"
+else fail "conf/spfdkim-milter.conf: shows all keys of milter/core/config.c" "missing:$missing"; fi
 
 # Every option of spfdkim-milter's usage is in spfdkim-milter(8).
 M=$(bin release spfdkim-milter)

@@ -269,6 +269,46 @@ guide_replies_without_enhanced_code_get_the_rfc7372_code(void **st)
 	assert_int_equal(policy_reply_check("550 ", err, sizeof(err)), -1);
 }
 
+static void
+opendkim_names_set_the_same_keys(void **st)
+{
+	char err[512];
+	struct config *c = parse("MinimumKeyBits\t\t2048\nCanonicalization\trelaxed/simple\n"
+	    "OversignHeaders\t\tFrom\nUMask\t\t\t002\nLog /var/log/x.log\nSyslog\t\t\tyes\n"
+	    "SyslogSuccess\t\tyes\nUserID\t\t\topendkim:opendkim\n"
+	    "InternalHosts\t\t192.168.0.0/16, 10.0.0.0/8\nExternalIgnoreList\trefile:/etc/opendkim/TrustedHosts\n"
+	    "Socket\t\t\tlocal:/run/opendkim/opendkim.sock\n", err, sizeof(err));
+	(void)st;
+	assert_non_null(c);
+	assert_int_equal(c->dkim_min_key_bits, 2048);
+	assert_string_equal(c->dkim_canon, "relaxed/simple");
+	assert_string_equal(c->dkim_oversign, "From");
+	assert_int_equal(c->umask, 02);
+	assert_string_equal(c->log, "syslog");
+	assert_string_equal(c->user_id, "opendkim:opendkim");
+	assert_string_equal(c->internal_hosts, "192.168.0.0/16, 10.0.0.0/8");
+	assert_string_equal(c->external_ignore, "refile:/etc/opendkim/TrustedHosts");
+	assert_string_equal(c->socket, "local:/run/opendkim/opendkim.sock");
+	config_free(c);
+	/* The alias keeps the bounds of the key it names. */
+	assert_null(parse("MinimumKeyBits 100\n", err, sizeof(err)));
+	assert_non_null(strstr(err, "test.conf:1: DKIMMinimumKeyBits"));
+}
+
+static void
+opendkim_keys_with_another_meaning_are_refused_with_the_reason(void **st)
+{
+	char err[512];
+	(void)st;
+	assert_null(parse("Syslog no\n", err, sizeof(err)));
+	assert_non_null(strstr(err, "test.conf:1: Syslog"));
+	assert_non_null(strstr(err, "Log stderr or Log FILE"));
+	assert_null(parse("SyslogSuccess no\n", err, sizeof(err)));
+	assert_non_null(strstr(err, "test.conf:1: SyslogSuccess"));
+	assert_null(parse("\nTrustAnchorFile /usr/share/dns/root.key\n", err, sizeof(err)));
+	assert_non_null(strstr(err, "test.conf:2: TrustAnchorFile: DNSSEC validation is not supported"));
+}
+
 int
 main(void)
 {
@@ -284,6 +324,8 @@ main(void)
 		cmocka_unit_test(sample_config_documented_values_parse),
 		cmocka_unit_test(reply_expansion_fills_fields_and_escapes_percent),
 		cmocka_unit_test(guide_replies_without_enhanced_code_get_the_rfc7372_code),
+		cmocka_unit_test(opendkim_names_set_the_same_keys),
+		cmocka_unit_test(opendkim_keys_with_another_meaning_are_refused_with_the_reason),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -197,6 +197,58 @@ empty_list_matches_nothing(void **st)
 	netlist_free(&l);
 }
 
+static void
+opendkim_datasets_inline_csl_file_and_refile(void **st)
+{
+	struct netlist l;
+	char err[256], path[] = "/tmp/test_netlist.XXXXXX", spec[64];
+	int fd = mkstemp(path);
+	(void)st;
+	netlist_init(&l);
+	/* Debian's commented-out InternalHosts line, unchanged. */
+	assert_int_equal(netlist_load_dataset(&l, "192.168.0.0/16, 10.0.0.0/8, 172.16.0.0/12", err, sizeof(err)), 0);
+	assert_int_equal(netlist_load_dataset(&l, "csl:2001:db8::/32,198.51.100.7", err, sizeof(err)), 0);
+	netlist_finish(&l);
+	assert_true(has(&l, "192.168.7.7"));
+	assert_true(has(&l, "172.31.0.1"));
+	assert_true(has(&l, "2001:db8::1"));
+	assert_true(has(&l, "198.51.100.7"));
+	assert_false(has(&l, "198.51.100.8"));
+	assert_false(has(&l, "127.0.0.1"));
+	netlist_free(&l);
+
+	assert_true(fd >= 0);
+	assert_int_equal(write(fd, "127.0.0.1\n::1\n192.0.2.0/24\n", 27), 27);
+	close(fd);
+	for (int i = 0; i < 3; i++) {
+		snprintf(spec, sizeof(spec), "%s%s", i == 0 ? "" : i == 1 ? "file:" : "refile:", path);
+		netlist_init(&l);
+		assert_int_equal(netlist_load_dataset(&l, spec, err, sizeof(err)), 0);
+		netlist_finish(&l);
+		assert_true(has(&l, "192.0.2.99"));
+		assert_true(has(&l, "::1"));
+		netlist_free(&l);
+	}
+	unlink(path);
+}
+
+static void
+opendkim_dataset_host_names_are_errors_naming_the_item(void **st)
+{
+	struct netlist l;
+	char err[256];
+	(void)st;
+	netlist_init(&l);
+	assert_int_equal(netlist_load_dataset(&l, "10.0.0.0/8, mail.example.com", err, sizeof(err)), -1);
+	assert_non_null(strstr(err, "item 2"));
+	assert_non_null(strstr(err, "mail.example.com"));
+	assert_int_equal(netlist_load_dataset(&l, "10.0.0.1,,10.0.0.2", err, sizeof(err)), -1);
+	assert_non_null(strstr(err, "item 2"));
+	assert_int_equal(netlist_load_dataset(&l, "refile:/nonexistent/TrustedHosts", err, sizeof(err)), -1);
+	assert_non_null(strstr(err, "/nonexistent/TrustedHosts"));
+	netlist_free(&l);
+}
+
 int
 main(void)
 {
@@ -212,6 +264,8 @@ main(void)
 		cmocka_unit_test(loopback_and_lan_classes),
 		cmocka_unit_test(file_loading_reports_missing_file),
 		cmocka_unit_test(empty_list_matches_nothing),
+		cmocka_unit_test(opendkim_datasets_inline_csl_file_and_refile),
+		cmocka_unit_test(opendkim_dataset_host_names_are_errors_naming_the_item),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
