@@ -567,6 +567,8 @@ config_dump(const struct config *c, void (*emit)(const char *line, void *arg), v
 		}
 		case K_IDENTITY: v = *(const enum spf_identity *)f == ID_HEADER_FROM ? "header-from" : "mailfrom"; break;
 		case K_ACTION: v = action_str(*(const enum action *)f); break;
+		case K_ALIAS: case K_SYSLOG: case K_YES: case K_REFUSED:
+			continue;   /* OpenDKIM's names of other keys, not settings of their own */
 		}
 		if (v == NULL)
 			snprintf(line, sizeof(line), "# %s (unset)", k->name);
