@@ -89,8 +89,10 @@ ALL_INC    := $(foreach l,$(LAYERS),-I$(call ldir,$(l)))
 DAEMON_SRC := $(call lsrc,daemon)
 CTL_SRC    := $(call lsrc,ctl)
 WEB_SRC    := $(call lsrc,web)
-CLIENT_SRC := $(filter-out xmail-bridge/main.c,$(call lsrc,bridge))
-BRIDGE_SRC := $(wildcard xmail-bridge/main.c)
+# The filter program is main.c and bridge_*.c; the rest is the milter
+# client library (also used by the benchmark) and the spool module.
+BRIDGE_SRC := $(wildcard xmail-bridge/main.c xmail-bridge/bridge_*.c)
+CLIENT_SRC := $(filter-out $(BRIDGE_SRC),$(call lsrc,bridge))
 UNIT_SRC   := $(wildcard tests/unit/test_*.c)
 TOOL_SRC   := $(wildcard tests/tools/*.c)
 FUZZ_SRC   := $(wildcard tests/fuzz/fuzz_*.c)

@@ -36,75 +36,20 @@
  * logged.
  */
 #include <dirent.h>
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
-#include <libgen.h>
 #include <signal.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
 #include <sys/stat.h>
-#include <syslog.h>
 #include <time.h>
 #include <unistd.h>
 
-#include "buf.h"
-#include "fileio.h"
-#include "milterclient.h"
+#include "bridge.h"
 #include "milterproto.h"
-#include "spamfolder.h"
-#include "spool.h"
 #include "version.h"
-
-#define EXIT_ACCEPT 0
-#define EXIT_REJECT 3
-
-enum stage { ST_POST_RCPT, ST_PRE_DATA, ST_POST_DATA };
-enum outcome { OUT_ACCEPT, OUT_REJECT, OUT_TEMPFAIL, OUT_DISCARD };
-
-struct opts {
-	enum stage stage;
-	const char *stage_name;
-	const char *milter, *file, *auth, *remote, *local, *from, *rcpt, *msgref;
-	const char *log, *daemon_name, *spam_folder;
-	int timeout_s;
-	int tempfail_on_error;
-};
-
-/* Everything the log line reports. */
-struct run {
-	struct opts o;
-	int64_t t0;                 /* start, CLOCK_MONOTONIC ms (deadline) */
-	int64_t t0_us;              /* the same in microseconds (log) */
-	uint64_t milter_wait_us;
-	const char *verdict;        /* accept reject tempfail discard */
-	char reply[MC_REPLY_MAX];
-	char detail[1024];
-	char mods[256];
-	int exit_code;
-	struct buf rcpts;
-};
-
-static void
-set_detail(struct run *r, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-
-static void
-set_detail(struct run *r, const char *fmt, ...)
-{
-	va_list ap;
-	size_t n = strlen(r->detail);
-
-	if (n > 0 && n + 2 < sizeof(r->detail)) {
-		r->detail[n++] = ';';
-		r->detail[n++] = ' ';
-		r->detail[n] = '\0';
-	}
-	va_start(ap, fmt);
-	vsnprintf(r->detail + n, sizeof(r->detail) - n, fmt, ap);
-	va_end(ap);
-}
 
 /* Start-up hygiene: XMail leaves its fds (the client socket among them)
  * open without CLOEXEC and starts us with signals blocked and ignored. */
@@ -278,191 +223,211 @@ parse_args(int argc, char **argv, struct opts *o, char *err, size_t errlen)
 	return 0;
 }
 
-/* XMail log style: every field in double quotes, TAB-separated, LF. XMail
- * escapes nothing; we replace '"' and control bytes so fields stay intact. */
-static void
-put_field(struct buf *b, const char *s, int first)
-{
-	if (!first)
-		buf_putc(b, '\t');
-	buf_putc(b, '"');
-	for (; s && *s; s++) {
-		unsigned char c = (unsigned char)*s;
-		buf_putc(b, c == '"' ? '\'' : (c < 0x20 || c == 0x7f) ? ' ' : (char)c);
-	}
-	buf_putc(b, '"');
-}
+/* The state one call carries from phase to phase. */
+struct call {
+	struct spool s;
+	int fd;                     /* $(FILE), read-only; -1 until opened */
+	struct mc_conn *c;          /* NULL until connected */
+	struct replbody rb;         /* post-data: a REPLBODY, if any */
+	char cip[64], lip[64], cport[8];
+	unsigned cp, lp;
+	const char *qid;            /* macro i: @@MSGREF, else line 3 */
+	int local_fault;            /* MC_ERROR came from us, detail is set */
+	char err[512];
+};
 
-static void
-write_log(struct run *r)
-{
-	struct buf b;
-	char ts[32], ms[32], mw[32], ex[8];
-	time_t now = time(NULL);
-	struct tm tm;
-	struct timespec tn;
-	int64_t el_us;
-
-	clock_gettime(CLOCK_MONOTONIC, &tn);
-	el_us = (int64_t)tn.tv_sec * 1000000 + tn.tv_nsec / 1000 - r->t0_us;
-
-	if (strcmp(r->o.log, "none") == 0)
-		return;
-	localtime_r(&now, &tm);
-	strftime(ts, sizeof(ts), "%Y-%m-%d %H:%M:%S", &tm);
-	/* milliseconds with microseconds: the call and the time spent waiting on the milter */
-	snprintf(ms, sizeof(ms), "%lld.%03lld", (long long)(el_us / 1000), (long long)(el_us % 1000));
-	snprintf(mw, sizeof(mw), "%llu.%03llu", (unsigned long long)(r->milter_wait_us / 1000),
-	    (unsigned long long)(r->milter_wait_us % 1000));
-	snprintf(ex, sizeof(ex), "%d", r->exit_code);
-	buf_init(&b, 16384);
-	put_field(&b, ts, 1);
-	put_field(&b, r->o.stage_name ? r->o.stage_name : "-", 0);
-	put_field(&b, r->o.msgref, 0);
-	put_field(&b, r->o.remote, 0);
-	put_field(&b, r->o.from, 0);
-	put_field(&b, buf_cstr(&r->rcpts), 0);
-	put_field(&b, r->o.milter ? r->o.milter : "-", 0);
-	put_field(&b, r->verdict, 0);
-	put_field(&b, ex, 0);
-	put_field(&b, r->reply, 0);
-	put_field(&b, r->mods, 0);
-	put_field(&b, ms, 0);
-	put_field(&b, mw, 0);
-	put_field(&b, r->detail, 0);
-	buf_putc(&b, '\n');
-	if (strcmp(r->o.log, "syslog") == 0) {
-		b.data[b.len - 1] = '\0';
-		openlog("xmail-milter-bridge", LOG_PID, LOG_MAIL);
-		syslog(strcmp(r->verdict, "accept") == 0 && r->detail[0] == '\0' ? LOG_INFO : LOG_NOTICE,
-		    "%s", b.data);
-		closelog();
-	} else if (strcmp(r->o.log, "stderr") == 0) {
-		(void)!write(2, b.data, b.len);
-	} else {
-		int fd = open(r->o.log, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0640);
-		if (fd >= 0) {
-			(void)!write(fd, b.data, b.len); /* one write: whole line */
-			close(fd);
-		}
-	}
-	buf_free(&b);
-}
-
-/* Writes $(FILE).rej: one line. 0 or -1. */
+/*
+ * Phase 1: $(FILE) parsed, its recipients noted for the log. Returns 0 to
+ * go on, or 1 when the call is already decided (r->exit_code set): a file
+ * we cannot read gets the --on-error policy; one past the spool caps is
+ * refused, because passing it unchecked is what a sender would want.
+ */
 static int
-write_rej(struct run *r, const char *line)
+read_spool(struct run *r, struct call *k)
 {
-	char path[4096];
-	int fd;
-	struct buf b;
-	ssize_t w;
+	const struct opts *o = &r->o;
+	int rc;
 
-	if (snprintf(path, sizeof(path), "%s.rej", r->o.file) >= (int)sizeof(path))
-		return -1;
-	/* XMail deletes $(FILE) when it stops waiting (its timeout): a .rej
-	 * written then would stay behind for good. */
-	if (access(r->o.file, F_OK) < 0) {
-		set_detail(r, "%s is gone (XMail gave up waiting): no .rej", r->o.file);
-		return -1;
+	if ((k->fd = open(o->file, O_RDONLY | O_CLOEXEC)) < 0) {
+		set_detail(r, "%s: %s", o->file, strerror(errno));
+		finish_error(r);
+		return 1;
 	}
-	fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-	if (fd < 0) {
-		set_detail(r, "%s: %s", path, strerror(errno));
-		return -1;
+	if ((rc = spool_parse_fd(k->fd, o->file, &k->s, k->err, sizeof(k->err))) < 0) {
+		set_detail(r, "%s", k->err);
+		if (rc == SPOOL_TOO_BIG) {
+			set_detail(r, "refused: too big to hand to the milter");
+			finish_reject(r, 0, "552 5.3.4 Message too big to be checked");
+		} else
+			finish_error(r);
+		return 1;
 	}
-	buf_init(&b, 0);
-	buf_printf(&b, "%s\r\n", line);
-	w = write(fd, b.data, b.len);
-	if (w != (ssize_t)b.len || close(fd) < 0) {
-		set_detail(r, "%s: write: %s", path, w < 0 ? strerror(errno) : "short write");
-		buf_free(&b);
-		unlink(path);
-		return -1;
+	for (size_t i = 0; i < k->s.nrcpts; i++) {
+		if (i)
+			buf_putc(&r->rcpts, ',');
+		buf_puts(&r->rcpts, k->s.rcpts[i].addr);
 	}
-	buf_free(&b);
+	if (o->stage == ST_POST_RCPT && o->rcpt[0]) {
+		if (k->s.nrcpts)
+			buf_putc(&r->rcpts, ',');
+		buf_puts(&r->rcpts, o->rcpt);
+	}
+	if (k->s.discarded) {
+		/* A milter discarded this message at post-rcpt already. */
+		set_detail(r, "message already discarded at post-rcpt: milter not called");
+		r->verdict = "discard";
+		r->exit_code = EXIT_ACCEPT;
+		return 1;
+	}
+	if (o->stage == ST_POST_DATA && !k->s.has_data) {
+		set_detail(r, "%s: no <<MAIL-DATA>> at post-data", o->file);
+		finish_error(r);
+		return 1;
+	}
+	k->qid = o->msgref[0] ? o->msgref : k->s.msgid;
 	return 0;
 }
 
-/* Ends the run with exit 3 and a .rej, or accepts when the .rej fails
- * on a temporary verdict (a 554 default would turn it permanent). */
-static int
-finish_reject(struct run *r, int temp, const char *reply)
+/* Phase 2: client and server addresses from the macros, else from line 1. */
+static void
+client_addresses(struct run *r, struct call *k)
 {
-	char line[MC_REPLY_MAX];
+	const struct opts *o = &r->o;
+	const struct spool *s = &k->s;
 
-	mc_fold_reply(reply, temp ? "451" : "550", temp ? "4.7.1" : "5.7.1", line, sizeof(line));
-	strlcpy(r->reply, line, sizeof(r->reply));
-	if (write_rej(r, line) < 0 && (temp || access(r->o.file, F_OK) < 0)) {
-		r->verdict = "accept";
-		r->reply[0] = '\0';
-		set_detail(r, "no .rej written: accepted");
-		return r->exit_code = EXIT_ACCEPT;
+	if (spool_split_addr(o->remote, strlen(o->remote), k->cip, sizeof(k->cip), &k->cp) < 0 &&
+	    s->line1_ok) {
+		strlcpy(k->cip, s->client_ip, sizeof(k->cip));
+		k->cp = s->client_port;
 	}
-	r->verdict = temp ? "tempfail" : "reject";
-	return r->exit_code = EXIT_REJECT;
+	if (spool_split_addr(o->local, strlen(o->local), k->lip, sizeof(k->lip), &k->lp) < 0 &&
+	    s->line1_ok) {
+		strlcpy(k->lip, s->server_ip, sizeof(k->lip));
+		k->lp = s->server_port;
+	}
+	if (!s->line1_ok)
+		set_detail(r, "%s: line 1 has fewer than 6 ';' fields: HELO unknown", o->file);
+	snprintf(k->cport, sizeof(k->cport), "%u", k->cp);
 }
 
-/* The configured policy for milter or local errors; the file is untouched. */
+/* Phase 3: connected and negotiated, the macros set. 0, or 1 (decided). */
 static int
-finish_error(struct run *r)
+open_milter(struct run *r, struct call *k)
 {
-	if (r->o.tempfail_on_error)
-		return finish_reject(r, 1, "451 4.7.1 Service unavailable - try again later");
-	r->verdict = "accept";
-	return r->exit_code = EXIT_ACCEPT;
+	const struct opts *o = &r->o;
+	struct mc_options mo;
+	const char *auth = (o->auth[0] && strcmp(o->auth, "-") != 0) ? o->auth : NULL;
+	struct mc_macro conn[] = {
+		{ "j", k->s.server_domain[0] ? k->s.server_domain : NULL },
+		{ "{daemon_name}", o->daemon_name },
+		{ "{client_addr}", k->cip[0] ? k->cip : NULL },
+		{ "{client_port}", k->cip[0] ? k->cport : NULL },
+		{ "{if_addr}", k->lip[0] ? k->lip : NULL },
+	};
+	struct mc_macro mail[] = {
+		{ "i", k->qid }, { "{auth_authen}", auth }, { "{mail_addr}", k->s.mail_addr },
+	};
+	struct mc_macro later[] = { { "i", k->qid } };
+
+	memset(&mo, 0, sizeof(mo));
+	mo.io_timeout_ms = o->timeout_s * 1000;
+	if (o->stage == ST_POST_DATA) {
+		mo.replbody_cb = replbody_cb;
+		mo.replbody_arg = &k->rb;
+	}
+	/* Every action is offered at every stage, as Postfix does: a milter that
+	 * insists on one must not fail negotiation at post-rcpt or pre-data
+	 * (modifications only come at end of message, which those never reach). */
+	k->c = mc_open(o->milter, &mo, r->t0 + (int64_t)o->timeout_s * 1000, k->err,
+	    sizeof(k->err));
+	if (k->c == NULL) {
+		set_detail(r, "%s", k->err);
+		finish_error(r);
+		return 1;
+	}
+	if (mc_set_macros(k->c, MC_ST_CONNECT, conn, 5) < 0 ||
+	    mc_set_macros(k->c, MC_ST_MAIL, mail, 3) < 0 ||
+	    mc_set_macros(k->c, MC_ST_DATA, later, 1) < 0 ||
+	    mc_set_macros(k->c, MC_ST_EOH, later, 1) < 0 ||
+	    mc_set_macros(k->c, MC_ST_EOM, later, 1) < 0) {
+		set_detail(r, "out of memory for the macros");
+		r->milter_wait_us = mc_wait_us(k->c);
+		finish_error(r);
+		return 1;
+	}
+	return 0;
 }
 
-static int anon_file(const char *file);
-
-struct replbody {
-	const char *file;           /* $(FILE): the anonymous file goes beside it */
-	int fd;                     /* -1 until the first chunk */
-	struct spool_stuffer st;
-	struct buf tmp;
-	int used;
-};
-
-static int
-replbody_cb(void *arg, const char *data, size_t len)
+/* A local fault during the conversation: detail set, the policy applies. */
+static enum mc_verdict
+local_fault(struct call *k)
 {
-	struct replbody *rb = arg;
-
-	rb->used = 1;
-	if (rb->fd < 0 && (rb->fd = anon_file(rb->file)) < 0)
-		return -1;
-	buf_reset(&rb->tmp);
-	if (spool_stuff(&rb->st, data, len, &rb->tmp) < 0)
-		return -1;
-	return fileio_write_all(rb->fd, rb->tmp.data, rb->tmp.len);
+	k->local_fault = 1;
+	return MC_ERROR;
 }
 
-static int
-replbody_finish(struct replbody *rb)
+/*
+ * Phase 4: CONNECT, HELO, MAIL and one RCPT per recipient (at post-rcpt
+ * @@CRCPT last). MC_CONTINUE when all went through, else the verdict that
+ * ends the message.
+ */
+static enum mc_verdict
+send_envelope(struct run *r, struct call *k)
 {
-	buf_reset(&rb->tmp);
-	if (spool_stuff_finish(&rb->st, &rb->tmp) < 0)
-		return -1;
-	return fileio_write_all(rb->fd, rb->tmp.data, rb->tmp.len);
-}
+	const struct opts *o = &r->o;
+	const struct spool *s = &k->s;
+	struct mc_conn *c = k->c;
+	const char *margv[SPOOL_MAX_MAIL_ARGS + 1];
+	char hostname[80], mailaddr[1024];
+	size_t margc = 0;
+	enum mc_verdict v;
 
-/* An anonymous file next to $(FILE) for a replacement body. */
-static int
-anon_file(const char *file)
-{
-	char dir[4096], tmpl[4200];
-	int fd;
+	snprintf(hostname, sizeof(hostname), "[%s]", k->cip);
+	if (k->cip[0])
+		v = mc_connect_info(c, hostname, strchr(k->cip, ':') ? '6' : '4', (uint16_t)k->cp,
+		    k->cip);
+	else
+		v = mc_connect_info(c, "unknown", 'U', 0, "");
+	if (v != MC_CONTINUE)
+		return v;
+	v = mc_helo(c, s->line1_ok && s->helo[0] ? s->helo : hostname);
+	if (v != MC_CONTINUE)
+		return v;
+	snprintf(mailaddr, sizeof(mailaddr), "<%s>", s->mail_addr);
+	margv[margc++] = mailaddr;
+	for (size_t i = 0; i < s->nmail_args; i++)
+		margv[margc++] = s->mail_args[i];
+	v = mc_mail(c, margv, margc);
+	if (v != MC_CONTINUE)
+		return v;
+	for (size_t i = 0; i <= s->nrcpts; i++) {
+		const char *addr;
+		char ra[1024];
+		const char *rav[1] = { ra };
 
-	strlcpy(dir, file, sizeof(dir));
-	fd = open(dirname(dir), O_TMPFILE | O_RDWR | O_CLOEXEC, 0600);
-	if (fd >= 0)
-		return fd;
-	if (snprintf(tmpl, sizeof(tmpl), "%s.body.XXXXXX", file) >= (int)sizeof(tmpl))
-		return -1;
-	fd = mkostemp(tmpl, O_CLOEXEC);
-	if (fd >= 0)
-		unlink(tmpl);
-	return fd;
+		if (i < s->nrcpts)
+			addr = s->rcpts[i].addr;
+		else if (o->stage == ST_POST_RCPT && o->rcpt[0])
+			addr = o->rcpt;
+		else
+			break;
+		struct mc_macro rm[] = { { "i", k->qid }, { "{rcpt_addr}", addr } };
+		if (mc_set_macros(c, MC_ST_RCPT, rm, 2) < 0) {
+			set_detail(r, "out of memory for the macros");
+			return local_fault(k);
+		}
+		snprintf(ra, sizeof(ra), "<%s>", addr);
+		v = mc_rcpt(c, rav, 1);
+		if (v == MC_CONTINUE)
+			continue;
+		if (o->stage == ST_POST_RCPT && i < s->nrcpts && (v == MC_REJECT || v == MC_TEMPFAIL)) {
+			/* Already accepted by an earlier call: only this RCPT counts. */
+			set_detail(r, "milter now refuses earlier recipient <%s>: ignored", addr);
+			continue;
+		}
+		return v;
+	}
+	return MC_CONTINUE;
 }
 
 struct body_ctx {
@@ -481,115 +446,44 @@ body_cb(void *arg, const char *data, size_t len)
 	return b->v == MC_ERROR ? -1 : 1;
 }
 
-static void
-count_mod(char *mods, size_t len, const char *what)
-{
-	if (mods[0] != '\0')
-		strlcat(mods, ",", len);
-	strlcat(mods, what, len);
-}
-
-static int
-write_cb(void *arg, const char *d, size_t l)
-{
-	return fileio_write_all(*(int *)arg, d, l);
-}
-
-/* The (edited) message un-stuffed in an anonymous file, for the spam
- * folder; replfd (stuffed, offset 0) replaces the body when >= 0. */
-static int
-unstuffed_copy(const char *file, int in_fd, const struct spool *s, int replfd)
-{
-	int fd = anon_file(file);
-	char err[256] = "";
-	struct spool body;
-
-	if (fd < 0)
-		return -1;
-	for (size_t i = 0; i < s->nhdrs; i++) {
-		const char *raw = s->hdrs[i].raw;
-		size_t n = s->hdrs[i].rawlen;
-		if (n > 0 && raw[0] == '.') {
-			raw++;
-			n--;
-		}
-		if (write_cb(&fd, raw, n) < 0)
-			goto fail;
-	}
-	if (write_cb(&fd, "\r\n", 2) < 0)
-		goto fail;
-	memset(&body, 0, sizeof(body));
-	body.has_data = 1;
-	body.body_off = replfd >= 0 ? 0 : s->body_off;
-	if (spool_stream_body(replfd >= 0 ? replfd : in_fd, &body, write_cb, &fd, err,
-	        sizeof(err)) < 0)
-		goto fail;
-	return fd;
-fail:
-	close(fd);
-	return -1;
-}
-
 /*
- * Applies the modifications of an accepted message. Returns 1 if the
- * spool changed, 0 if not, -1 on error (detail set).
+ * Phase 5, by stage: nothing at post-rcpt; DATA at pre-data; at post-data
+ * DATA, every header, EOH, the un-stuffed body and EOM. Returns the verdict.
  */
-static int
-apply_mods(struct run *r, struct spool *s, struct mc_conn *c, int *quarantine,
-           char *qreason, size_t qlen)
+static enum mc_verdict
+send_content(struct run *r, struct call *k)
 {
-	size_t n;
-	const struct mc_mod *m = mc_mods(c, &n);
-	int leadspc = (mc_protocol(c) & SMFIP_HDR_LEADSPC) != 0, changed = 0;
-	unsigned cnt[9] = { 0 };
-	static const char *names[9] = { "addheader", "insheader", "chgheader", "addrcpt",
-		"addrcpt_par", "delrcpt", "chgfrom", "quarantine", "replbody" };
+	const struct spool *s = &k->s;
+	struct mc_conn *c = k->c;
+	struct body_ctx bc = { c, MC_CONTINUE };
+	enum mc_verdict v;
 
-	for (size_t i = 0; i < n; i++) {
-		int rc = 0;
-
-		cnt[m[i].type]++;
-		switch (m[i].type) {
-		case MC_MOD_ADDHEADER:
-			rc = spool_hdr_add(s, m[i].name, m[i].value, leadspc);
-			break;
-		case MC_MOD_INSHEADER:
-			rc = spool_hdr_insert(s, m[i].index, m[i].name, m[i].value, leadspc);
-			break;
-		case MC_MOD_CHGHEADER:
-			rc = spool_hdr_change(s, m[i].index, m[i].name, m[i].value, leadspc);
-			break;
-		case MC_MOD_ADDRCPT:
-		case MC_MOD_ADDRCPT_PAR:
-			/* XMail keeps no RCPT parameters in its file, so none are written. */
-			rc = spool_add_rcpt(s, m[i].name);
-			break;
-		case MC_MOD_DELRCPT:
-			rc = spool_del_rcpt(s, m[i].name) < 0 ? -1 : 0;
-			break;
-		case MC_MOD_CHGFROM:
-			rc = spool_chg_from(s, m[i].name, m[i].value);
-			break;
-		case MC_MOD_QUARANTINE:
-			*quarantine = 1;
-			strlcpy(qreason, m[i].name, qlen);
-			continue;
-		case MC_MOD_REPLBODY:
-			continue; /* only with a callback, which is always set */
-		}
-		if (rc < 0) {
-			set_detail(r, "cannot apply %s \"%.80s\"", names[m[i].type], m[i].name);
-			return -1;
-		}
-		changed = 1;
+	if (r->o.stage == ST_POST_RCPT)
+		return MC_CONTINUE;
+	v = mc_data(c);
+	if (v != MC_CONTINUE || r->o.stage == ST_PRE_DATA)
+		return v;
+	for (size_t i = 0; i < s->nhdrs; i++) {
+		const char *val = s->hdrs[i].value;
+		if (!(mc_protocol(c) & SMFIP_HDR_LEADSPC) && val[0] == ' ')
+			val++;
+		v = mc_header(c, s->hdrs[i].name, val);
+		if (v != MC_CONTINUE)
+			return v;
 	}
-	for (int t = 0; t < 9; t++)
-		if (cnt[t]) {
-			char one[32];
-			snprintf(one, sizeof(one), "%s=%u", names[t], cnt[t]);
-			count_mod(r->mods, sizeof(r->mods), one);
-		}
-	return changed;
+	v = mc_eoh(c);
+	if (v != MC_CONTINUE)
+		return v;
+	k->err[0] = '\0';
+	if (spool_stream_body(k->fd, s, body_cb, &bc, k->err, sizeof(k->err)) < 0) {
+		if (bc.v == MC_ERROR)
+			return MC_ERROR;
+		set_detail(r, "%s: %s", r->o.file, k->err);
+		return local_fault(k);
+	}
+	if (bc.v != MC_CONTINUE && bc.v != MC_SKIP)
+		return bc.v;
+	return mc_eom(c);
 }
 
 static const char *
@@ -603,279 +497,123 @@ verdict_reply(struct mc_conn *c, enum mc_verdict v)
 	                        : "550 5.7.1 Command rejected";
 }
 
+/* Writes the edited spool over $(FILE): 0, or -1 with the policy applied. */
+static int
+rewrite_spool(struct run *r, struct call *k)
+{
+	if (spool_rewrite(r->o.file, k->fd, &k->s, k->rb.used ? k->rb.fd : -1, k->err,
+	        sizeof(k->err)) == 0)
+		return 0;
+	set_detail(r, "%s", k->err);
+	finish_error(r);
+	return -1;
+}
+
+/* DISCARD: no recipient left; at post-rcpt, where XMail adds this and later
+ * recipients after us, the marker line keeps them all from counting. */
+static void
+discard_message(struct run *r, struct call *k)
+{
+	if (r->o.stage == ST_POST_RCPT)
+		spool_mark_discard(&k->s);
+	else
+		spool_discard(&k->s);
+	if (rewrite_spool(r, k) < 0)
+		return;
+	r->verdict = "discard";
+	r->exit_code = EXIT_ACCEPT;
+}
+
+/* ACCEPT / CONTINUE: the edits, a replacement body and QUARANTINE applied. */
+static void
+accept_message(struct run *r, struct call *k)
+{
+	int quarantine = 0, changed;
+	char qreason[256] = "";
+
+	changed = apply_mods(r, &k->s, k->c, &quarantine, qreason, sizeof(qreason));
+	if (changed < 0) {
+		finish_error(r);
+		return;
+	}
+	if (k->rb.used) {
+		if (replbody_finish(&k->rb) < 0) {
+			set_detail(r, "cannot store the replacement body: %s", strerror(errno));
+			finish_error(r);
+			return;
+		}
+		changed = 1;
+	}
+	if (quarantine && quarantine_message(r, &k->s, k->fd, k->cip, qreason,
+	        k->rb.used ? k->rb.fd : -1)) {
+		changed = 1;
+		r->verdict = "discard";
+	}
+	if (changed && rewrite_spool(r, k) < 0)
+		return;
+	if (r->verdict == NULL)
+		r->verdict = "accept";
+	r->exit_code = EXIT_ACCEPT;
+}
+
+/* Phase 6: the milter's verdict turned into what XMail understands. */
+static void
+apply_verdict(struct run *r, struct call *k, enum mc_verdict v)
+{
+	r->milter_wait_us = mc_wait_us(k->c);
+	if (mc_cut_count(k->c) > 0)
+		set_detail(r, "%u item(s) cut to fit the milter's %zu-byte packets",
+		    mc_cut_count(k->c), mc_max_data(k->c));
+	switch (v) {
+	case MC_ERROR:
+		if (!k->local_fault)
+			set_detail(r, "%s", mc_error(k->c));
+		finish_error(r);
+		return;
+	case MC_REJECT:
+	case MC_TEMPFAIL:
+		finish_reject(r, v == MC_TEMPFAIL, verdict_reply(k->c, v));
+		return;
+	case MC_DISCARD:
+		discard_message(r, k);
+		return;
+	case MC_ACCEPT:
+	case MC_CONTINUE:
+	case MC_SKIP:
+		accept_message(r, k);
+		return;
+	}
+}
+
+/* One call: read $(FILE), talk to the milter, apply its verdict. */
 static int
 run_bridge(struct run *r)
 {
-	struct opts *o = &r->o;
-	struct spool s;
-	struct mc_conn *c = NULL;
-	struct mc_options mo;
-	struct replbody rb = { .fd = -1 };
-	char err[512] = "", cip[64] = "", lip[64] = "", cport[8] = "";
-	unsigned cp = 0, lp = 0;
-	int fd, rc = EXIT_ACCEPT, quarantine = 0;
-	enum mc_verdict v = MC_CONTINUE;
-	int64_t deadline = r->t0 + (int64_t)o->timeout_s * 1000;
-	char qreason[256] = "";
+	struct call k;
 
-	memset(&s, 0, sizeof(s));
-	fd = open(o->file, O_RDONLY | O_CLOEXEC);
-	if (fd < 0) {
-		set_detail(r, "%s: %s", o->file, strerror(errno));
-		return finish_error(r);
-	}
-	if (spool_parse_fd(fd, o->file, &s, err, sizeof(err)) < 0) {
-		set_detail(r, "%s", err);
-		close(fd);
-		return finish_error(r);
-	}
-	for (size_t i = 0; i < s.nrcpts; i++) {
-		if (i)
-			buf_putc(&r->rcpts, ',');
-		buf_puts(&r->rcpts, s.rcpts[i].addr);
-	}
-	if (o->stage == ST_POST_RCPT && o->rcpt[0]) {
-		if (s.nrcpts)
-			buf_putc(&r->rcpts, ',');
-		buf_puts(&r->rcpts, o->rcpt);
-	}
-	if (s.discarded) {
-		/* A milter discarded this message at post-rcpt already. */
-		set_detail(r, "message already discarded at post-rcpt: milter not called");
-		r->verdict = "discard";
-		rc = r->exit_code = EXIT_ACCEPT;
-		goto out;
-	}
-	if (o->stage == ST_POST_DATA && !s.has_data) {
-		set_detail(r, "%s: no <<MAIL-DATA>> at post-data", o->file);
-		goto error;
-	}
-	/* Client and server addresses: the macros, else line 1. */
-	if (spool_split_addr(o->remote, strlen(o->remote), cip, sizeof(cip), &cp) < 0 && s.line1_ok) {
-		strlcpy(cip, s.client_ip, sizeof(cip));
-		cp = s.client_port;
-	}
-	if (spool_split_addr(o->local, strlen(o->local), lip, sizeof(lip), &lp) < 0 && s.line1_ok) {
-		strlcpy(lip, s.server_ip, sizeof(lip));
-		lp = s.server_port;
-	}
-	if (!s.line1_ok)
-		set_detail(r, "%s: line 1 has fewer than 6 ';' fields: HELO unknown", o->file);
-	snprintf(cport, sizeof(cport), "%u", cp);
-
-	memset(&mo, 0, sizeof(mo));
-	mo.io_timeout_ms = o->timeout_s * 1000;
-	if (o->stage == ST_POST_DATA) {
-		rb.file = o->file;
-		spool_stuffer_init(&rb.st);
-		buf_init(&rb.tmp, 0);
-		mo.replbody_cb = replbody_cb;
-		mo.replbody_arg = &rb;
-	}
-	/* Every action is offered at every stage, as Postfix does: a milter that
-	 * insists on one must not fail negotiation at post-rcpt or pre-data
-	 * (modifications only come at end of message, which those never reach). */
-	c = mc_open(o->milter, &mo, deadline, err, sizeof(err));
-	if (c == NULL) {
-		set_detail(r, "%s", err);
-		goto error;
-	}
-	{
-		const char *auth = (o->auth[0] && strcmp(o->auth, "-") != 0) ? o->auth : NULL;
-		char hostname[80];
-		struct mc_macro conn[] = {
-			{ "j", s.server_domain[0] ? s.server_domain : NULL },
-			{ "{daemon_name}", o->daemon_name },
-			{ "{client_addr}", cip[0] ? cip : NULL },
-			{ "{client_port}", cip[0] ? cport : NULL },
-			{ "{if_addr}", lip[0] ? lip : NULL },
-		};
-		struct mc_macro mail[] = {
-			{ "i", o->msgref[0] ? o->msgref : s.msgid },
-			{ "{auth_authen}", auth },
-			{ "{mail_addr}", s.mail_addr },
-		};
-		struct mc_macro later[] = { { "i", o->msgref[0] ? o->msgref : s.msgid } };
-		const char *margv[66];
-		char mailaddr[1024];
-		size_t margc = 0;
-
-		if (mc_set_macros(c, MC_ST_CONNECT, conn, 5) < 0 ||
-		    mc_set_macros(c, MC_ST_MAIL, mail, 3) < 0 ||
-		    mc_set_macros(c, MC_ST_DATA, later, 1) < 0 ||
-		    mc_set_macros(c, MC_ST_EOH, later, 1) < 0 ||
-		    mc_set_macros(c, MC_ST_EOM, later, 1) < 0) {
-			set_detail(r, "a macro value is too long");
-			goto error;
-		}
-		snprintf(hostname, sizeof(hostname), "[%s]", cip);
-		if (cip[0])
-			v = mc_connect_info(c, hostname, strchr(cip, ':') ? '6' : '4', (uint16_t)cp, cip);
-		else
-			v = mc_connect_info(c, "unknown", 'U', 0, "");
-		if (v != MC_CONTINUE)
-			goto verdict;
-		v = mc_helo(c, s.line1_ok && s.helo[0] ? s.helo : hostname);
-		if (v != MC_CONTINUE)
-			goto verdict;
-		snprintf(mailaddr, sizeof(mailaddr), "<%s>", s.mail_addr);
-		margv[margc++] = mailaddr;
-		for (size_t i = 0; i < s.nmail_args && margc < 66; i++)
-			margv[margc++] = s.mail_args[i];
-		v = mc_mail(c, margv, margc);
-		if (v != MC_CONTINUE)
-			goto verdict;
-		for (size_t i = 0; i <= s.nrcpts; i++) {
-			const char *addr;
-			char ra[1024];
-			const char *rav[1] = { ra };
-
-			if (i < s.nrcpts)
-				addr = s.rcpts[i].addr;
-			else if (o->stage == ST_POST_RCPT && o->rcpt[0])
-				addr = o->rcpt;
-			else
-				break;
-			struct mc_macro rm[] = { { "i", later[0].value }, { "{rcpt_addr}", addr } };
-			if (mc_set_macros(c, MC_ST_RCPT, rm, 2) < 0) {
-				set_detail(r, "recipient too long");
-				goto error;
-			}
-			snprintf(ra, sizeof(ra), "<%s>", addr);
-			v = mc_rcpt(c, rav, 1);
+	memset(&k, 0, sizeof(k));
+	k.fd = -1;
+	k.rb.fd = -1;
+	k.rb.file = r->o.file;
+	spool_stuffer_init(&k.rb.st);
+	buf_init(&k.rb.tmp, 0);
+	if (read_spool(r, &k) == 0) {
+		client_addresses(r, &k);
+		if (open_milter(r, &k) == 0) {
+			enum mc_verdict v = send_envelope(r, &k);
 			if (v == MC_CONTINUE)
-				continue;
-			if (o->stage == ST_POST_RCPT && i < s.nrcpts &&
-			    (v == MC_REJECT || v == MC_TEMPFAIL)) {
-				/* Already accepted by an earlier call: only this RCPT counts. */
-				set_detail(r, "milter now refuses earlier recipient <%s>: ignored", addr);
-				v = MC_CONTINUE;
-				continue;
-			}
-			goto verdict;
+				v = send_content(r, &k);
+			apply_verdict(r, &k, v);
 		}
-		if (o->stage == ST_POST_RCPT)
-			goto verdict;
-		v = mc_data(c);
-		if (v != MC_CONTINUE || o->stage == ST_PRE_DATA)
-			goto verdict;
-		for (size_t i = 0; i < s.nhdrs; i++) {
-			const char *val = s.hdrs[i].value;
-			if (!(mc_protocol(c) & SMFIP_HDR_LEADSPC) && val[0] == ' ')
-				val++;
-			v = mc_header(c, s.hdrs[i].name, val);
-			if (v != MC_CONTINUE)
-				goto verdict;
-		}
-		v = mc_eoh(c);
-		if (v != MC_CONTINUE)
-			goto verdict;
-		struct body_ctx bc = { c, MC_CONTINUE };
-		err[0] = '\0';
-		if (spool_stream_body(fd, &s, body_cb, &bc, err, sizeof(err)) < 0) {
-			if (bc.v == MC_ERROR)
-				set_detail(r, "%s", mc_error(c));
-			else
-				set_detail(r, "%s: %s", o->file, err);
-			goto error;
-		}
-		if (bc.v != MC_CONTINUE && bc.v != MC_SKIP) {
-			v = bc.v;
-			goto verdict;
-		}
-		v = mc_eom(c);
 	}
-verdict:
-	r->milter_wait_us = mc_wait_us(c);
-	switch (v) {
-	case MC_ERROR:
-		set_detail(r, "%s", mc_error(c));
-		goto error;
-	case MC_REJECT:
-	case MC_TEMPFAIL:
-		rc = finish_reject(r, v == MC_TEMPFAIL, verdict_reply(c, v));
-		goto out;
-	case MC_DISCARD:
-		/* At post-rcpt XMail adds this and later recipients after us: a
-		 * marker line keeps them all from counting. */
-		if (o->stage == ST_POST_RCPT)
-			spool_mark_discard(&s);
-		else
-			spool_discard(&s);
-		if (spool_rewrite(o->file, fd, &s, -1, err, sizeof(err)) < 0) {
-			set_detail(r, "%s", err);
-			goto error;
-		}
-		r->verdict = "discard";
-		rc = r->exit_code = EXIT_ACCEPT;
-		goto out;
-	case MC_ACCEPT:
-	case MC_CONTINUE:
-	case MC_SKIP: {
-		int ch = apply_mods(r, &s, c, &quarantine, qreason, sizeof(qreason));
-		if (ch < 0)
-			goto error;
-		if (rb.used) {
-			if (replbody_finish(&rb) < 0) {
-				set_detail(r, "cannot store the replacement body: %s", strerror(errno));
-				goto error;
-			}
-			ch = 1;
-		}
-		if (quarantine) {
-			struct spamfolder_options so = { .folder = o->spam_folder, .retention_days = 30 };
-			struct spamfolder *sf = NULL;
-			char qerr[256] = "", saved[1024] = "";
-			int ok = 0;
-
-			if (o->spam_folder != NULL && (sf = spamfolder_new(&so, qerr, sizeof(qerr))) != NULL) {
-				const char **rl = calloc(s.nrcpts + 1, sizeof(char *));
-				for (size_t i = 0; rl && i < s.nrcpts; i++)
-					rl[i] = s.rcpts[i].addr;
-				struct spam_meta meta = { .qid = o->msgref[0] ? o->msgref : s.msgid,
-					.client_ip = cip, .helo = s.helo, .mail_from = s.mail_addr,
-					.rcpts = rl, .nrcpts = rl ? s.nrcpts : 0,
-					.results = qreason, .action = "quarantine", .reply = "" };
-				int mfd = unstuffed_copy(o->file, fd, &s, rb.used ? rb.fd : -1);
-				if (mfd >= 0 && spamfolder_save(sf, &meta, "", mfd, saved, sizeof(saved),
-				        qerr, sizeof(qerr)) == 0)
-					ok = 1;
-				if (mfd >= 0)
-					close(mfd);
-				free(rl);
-				spamfolder_free(sf);
-			}
-			if (ok) {
-				set_detail(r, "quarantined (%s) to %s", qreason, saved);
-				spool_discard(&s);
-				ch = 1;
-				r->verdict = "discard";
-			} else
-				set_detail(r, "quarantine (%s) requested; %s: delivered", qreason,
-				    o->spam_folder ? qerr : "no --spam-folder");
-		}
-		if (ch > 0 && spool_rewrite(o->file, fd, &s, rb.used ? rb.fd : -1, err, sizeof(err)) < 0) {
-			set_detail(r, "%s", err);
-			goto error;
-		}
-		if (r->verdict == NULL)
-			r->verdict = "accept";
-		rc = r->exit_code = EXIT_ACCEPT;
-		goto out;
-	}
-	}
-error:
-	if (c != NULL)
-		r->milter_wait_us = mc_wait_us(c);
-	rc = finish_error(r);
-out:
-	mc_close(c);
-	if (rb.fd >= 0)
-		close(rb.fd);
-	buf_free(&rb.tmp);
-	spool_free(&s);
-	close(fd);
-	return rc;
+	mc_close(k.c);
+	if (k.rb.fd >= 0)
+		close(k.rb.fd);
+	buf_free(&k.rb.tmp);
+	spool_free(&k.s);
+	if (k.fd >= 0)
+		close(k.fd);
+	return r->exit_code;
 }
 
 int

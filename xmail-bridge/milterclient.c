@@ -52,6 +52,8 @@ struct mc_conn {
 	struct mc_options opt;
 	int64_t deadline;
 	uint32_t version, actions, protocol;
+	size_t max_data;            /* command data the milter takes (MP_DATA_*) */
+	unsigned cut;               /* items cut to fit max_data or a macro cap */
 	char *symlist[MP_MAX_SYMLISTS]; /* NULL: send every macro */
 	struct macro_list macros[MC_ST_COUNT];
 	struct buf out;
@@ -266,8 +268,12 @@ queue_packet(struct mc_conn *c, int cmd, const void *data, size_t len)
 	uint32_t nl;
 	char ch = (char)cmd;
 
-	if (len + 1 > UINT32_MAX)
+	/* The steps cut what they send to fit; this is the backstop. */
+	if (len > c->max_data) {
+		fail(c, "%s of %zu bytes exceeds the %zu the milter negotiated", mp_cmd_name(cmd),
+		    len, c->max_data);
 		return -1;
+	}
 	nl = htonl((uint32_t)(len + 1));
 	if (buf_append(&c->out, &nl, 4) < 0 || buf_append(&c->out, &ch, 1) < 0 ||
 	    (len > 0 && buf_append(&c->out, data, len) < 0)) {
@@ -322,6 +328,10 @@ queue_macros(struct mc_conn *c, enum mc_stage st)
 	for (size_t i = 0; i < ml->n; i++) {
 		if (c->symlist[st] != NULL && !macro_in_list(c->symlist[st], ml->name[i]))
 			continue;
+		if (b.len + strlen(ml->name[i]) + strlen(ml->value[i]) + 2 > c->max_data) {
+			c->cut++; /* only with a 64 KB milter and 16 macros of 4 KB */
+			continue;
+		}
 		buf_append(&b, ml->name[i], strlen(ml->name[i]) + 1);
 		buf_append(&b, ml->value[i], strlen(ml->value[i]) + 1);
 		sent++;
@@ -557,11 +567,39 @@ std_step(struct mc_conn *c, enum mc_stage st, const void *data, size_t len)
 	return step(c, st, step_flags[st].cmd, step_flags[st].no, step_flags[st].nr, data, len);
 }
 
-static int
-argv_pack(struct buf *b, const char *const *argv, size_t argc)
+/*
+ * Appends s and its NUL, cut so that b holds at most c->max_data bytes
+ * (reserve: bytes still to come after it). A sender controls most of what
+ * we send (HELO, addresses, headers): cutting it keeps the message going
+ * through the milter, where an oversized packet would make libmilter drop
+ * the connection and the check be skipped.
+ */
+static void
+put_fit(struct mc_conn *c, struct buf *b, const char *s, size_t reserve)
 {
-	for (size_t i = 0; i < argc; i++)
-		buf_append(b, argv[i], strlen(argv[i]) + 1);
+	size_t n = strlen(s), room = 0;
+
+	if (b->len + reserve + 1 < c->max_data)
+		room = c->max_data - b->len - reserve - 1;
+	if (n > room) {
+		n = room;
+		c->cut++;
+	}
+	buf_append(b, s, n);
+	buf_putc(b, '\0');
+}
+
+/* MAIL/RCPT: the address first; ESMTP parameters that do not fit are left out. */
+static int
+argv_pack(struct mc_conn *c, struct buf *b, const char *const *argv, size_t argc)
+{
+	for (size_t i = 0; i < argc; i++) {
+		if (i > 0 && b->len + strlen(argv[i]) + 1 > c->max_data) {
+			c->cut += (unsigned)(argc - i);
+			break;
+		}
+		put_fit(c, b, argv[i], 0);
+	}
 	return b->failed ? -1 : 0;
 }
 
@@ -574,11 +612,11 @@ mc_connect_info(struct mc_conn *c, const char *hostname, char family, uint16_t p
 	uint16_t np = htons(port);
 
 	buf_init(&b, 0);
-	buf_append(&b, hostname, strlen(hostname) + 1);
+	put_fit(c, &b, hostname, family != 'U' ? 3 + strlen(addr) + 1 + 1 : 1);
 	buf_putc(&b, family);
 	if (family != 'U') {
 		buf_append(&b, &np, 2);
-		buf_append(&b, addr, strlen(addr) + 1);
+		put_fit(c, &b, addr, 0);
 	}
 	v = b.failed ? fail(c, "out of memory") : std_step(c, MC_ST_CONNECT, b.data, b.len);
 	buf_free(&b);
@@ -588,7 +626,14 @@ mc_connect_info(struct mc_conn *c, const char *hostname, char family, uint16_t p
 enum mc_verdict
 mc_helo(struct mc_conn *c, const char *helo)
 {
-	return std_step(c, MC_ST_HELO, helo, strlen(helo) + 1);
+	struct buf b;
+	enum mc_verdict v;
+
+	buf_init(&b, 0);
+	put_fit(c, &b, helo, 0);
+	v = b.failed ? fail(c, "out of memory") : std_step(c, MC_ST_HELO, b.data, b.len);
+	buf_free(&b);
+	return v;
 }
 
 static enum mc_verdict
@@ -598,7 +643,7 @@ argv_step(struct mc_conn *c, enum mc_stage st, const char *const *argv, size_t a
 	enum mc_verdict v;
 
 	buf_init(&b, 0);
-	v = argv_pack(&b, argv, argc) < 0 ? fail(c, "out of memory")
+	v = argv_pack(c, &b, argv, argc) < 0 ? fail(c, "out of memory")
 	                                   : std_step(c, st, b.data, b.len);
 	buf_free(&b);
 	return v;
@@ -625,6 +670,29 @@ mc_data(struct mc_conn *c)
 	return std_step(c, MC_ST_DATA, NULL, 0);
 }
 
+/*
+ * A header value cut to what is left of the packet: at the last fold that
+ * fits, so the milter sees whole lines, else inside the line. Postfix cuts
+ * headers too (header_size_limit, 100 KB by default) but sends what is left
+ * whole, which libmilter's default 64 KB drops; we cut to what the milter
+ * negotiated, so its verdict still comes.
+ */
+static void
+put_value_fit(struct mc_conn *c, struct buf *b, const char *value)
+{
+	size_t n = strlen(value), room = 0;
+
+	if (b->len + 1 < c->max_data)
+		room = c->max_data - b->len - 1;
+	if (n > room) {
+		const char *lf = room > 0 ? memrchr(value, '\n', room + 1) : NULL;
+		n = lf != NULL && lf > value ? (size_t)(lf - value) : room;
+		c->cut++;
+	}
+	buf_append(b, value, n);
+	buf_putc(b, '\0');
+}
+
 enum mc_verdict
 mc_header(struct mc_conn *c, const char *name, const char *value)
 {
@@ -636,8 +704,9 @@ mc_header(struct mc_conn *c, const char *name, const char *value)
 	if (c->protocol & SMFIP_NOHDRS)
 		return MC_CONTINUE;
 	buf_init(&b, 0);
-	buf_append(&b, name, strlen(name) + 1);
-	buf_append(&b, value, strlen(value) + 1);
+	/* A name too long for the packet keeps half of it; the value gets the rest. */
+	put_fit(c, &b, name, strlen(value) + 1 < c->max_data / 2 ? strlen(value) + 1 : c->max_data / 2);
+	put_value_fit(c, &b, value);
 	/* Postfix sends the end-of-header macros with each header. */
 	v = b.failed ? fail(c, "out of memory")
 	             : step(c, MC_ST_EOH, SMFIC_HEADER, SMFIP_NOHDRS, SMFIP_NR_HDR, b.data, b.len);
@@ -659,7 +728,8 @@ mc_body(struct mc_conn *c, const char *data, size_t len)
 	if (c->protocol & SMFIP_NOBODY)
 		return MC_CONTINUE;
 	while (len > 0) {
-		size_t n = len > MC_BODY_CHUNK ? MC_BODY_CHUNK : len;
+		size_t chunk = MC_BODY_CHUNK < c->max_data ? MC_BODY_CHUNK : c->max_data;
+		size_t n = len > chunk ? chunk : len;
 		enum mc_verdict v = step(c, MC_ST_EOM, SMFIC_BODY, SMFIP_NOBODY, SMFIP_NR_BODY, data, n);
 
 		if (v != MC_CONTINUE)
@@ -714,10 +784,12 @@ mc_set_macros(struct mc_conn *c, enum mc_stage st, const struct mc_macro *m, siz
 	for (size_t i = 0; i < n; i++) {
 		if (m[i].value == NULL || m[i].name == NULL)
 			continue;
-		if (ml->n >= MAX_MACROS || strlen(m[i].value) > MAX_MACRO_VAL)
+		if (ml->n >= MAX_MACROS)
 			return -1;
+		if (strlen(m[i].value) > MAX_MACRO_VAL)
+			c->cut++;
 		ml->name[ml->n] = strdup(m[i].name);
-		ml->value[ml->n] = strdup(m[i].value);
+		ml->value[ml->n] = strndup(m[i].value, MAX_MACRO_VAL);
 		if (ml->name[ml->n] == NULL || ml->value[ml->n] == NULL) {
 			free(ml->name[ml->n]);
 			free(ml->value[ml->n]);
@@ -737,6 +809,8 @@ mc_set_deadline(struct mc_conn *c, int64_t deadline_ms)
 uint32_t mc_protocol(const struct mc_conn *c) { return c->protocol; }
 uint32_t mc_actions(const struct mc_conn *c) { return c->actions; }
 uint32_t mc_version(const struct mc_conn *c) { return c->version; }
+size_t mc_max_data(const struct mc_conn *c) { return c->max_data; }
+unsigned mc_cut_count(const struct mc_conn *c) { return c->cut; }
 const char *mc_reply(const struct mc_conn *c) { return buf_cstr(&c->reply); }
 unsigned mc_progress_count(const struct mc_conn *c) { return c->progress; }
 const char *mc_error(const struct mc_conn *c) { return c->err; }
@@ -798,6 +872,8 @@ negotiate(struct mc_conn *c)
 	c->actions = o.actions;
 	/* Ignore flags we did not offer (a milter must not set them). */
 	c->protocol = o.protocol & c->opt.protocol;
+	c->max_data = (c->protocol & SMFIP_MDS_1M) ? MP_DATA_1M
+	            : (c->protocol & SMFIP_MDS_256K) ? MP_DATA_256K : MP_DATA_64K;
 	for (int i = 0; i < MP_MAX_SYMLISTS; i++)
 		if (o.symlist[i] != NULL && (c->actions & SMFIF_SETSYMLIST)) {
 			c->symlist[i] = strdup(o.symlist[i]);
@@ -832,6 +908,7 @@ mc_open_fd(int fd, const char *name, const struct mc_options *opt, int64_t deadl
 	if (c->opt.protocol == 0)
 		c->opt.protocol = MP_PROTO_ALL;
 	c->deadline = deadline_ms;
+	c->max_data = MP_DATA_64K;
 	buf_init(&c->out, 0);
 	buf_init(&c->reply, 64 * 1024);
 	{

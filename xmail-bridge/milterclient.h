@@ -41,7 +41,15 @@
  * Caps (each documented, each an MC_ERROR when exceeded): a milter packet is
  * at most MC_MAX_PACKET bytes; at most MC_MAX_MODS modifications and
  * MC_MAX_MODBYTES bytes of modification data per message (REPLBODY via
- * callback excluded); header names/values and macros are sent as given.
+ * callback excluded).
+ *
+ * What we send never exceeds the command data size the milter negotiated
+ * (mc_max_data(): 64 KB - 1, or 256 KB / 1 MB - 1 with SMFIP_MDS_256K /
+ * SMFIP_MDS_1M; libmilter drops the connection on a bigger packet). What a
+ * sender controls is cut to fit instead of failing, so the milter still
+ * judges the message: a header value at its last fold that fits, ESMTP
+ * parameters that do not fit are left out, HELO and macro values (at most
+ * 4 KB each) are cut. mc_cut_count() says how many items were cut.
  */
 #ifndef XMAIL_BRIDGE_MILTERCLIENT_H
 #define XMAIL_BRIDGE_MILTERCLIENT_H
@@ -127,6 +135,10 @@ void mc_close(struct mc_conn *c);
 uint32_t mc_protocol(const struct mc_conn *c);
 uint32_t mc_actions(const struct mc_conn *c);
 uint32_t mc_version(const struct mc_conn *c);
+/* The largest command data the milter takes (MP_DATA_64K/256K/1M). */
+size_t mc_max_data(const struct mc_conn *c);
+/* How many items (header values, parameters, macros) were cut to fit. */
+unsigned mc_cut_count(const struct mc_conn *c);
 
 /* Absolute CLOCK_MONOTONIC deadline in ms for every later I/O; 0 = none. */
 void mc_set_deadline(struct mc_conn *c, int64_t deadline_ms);
@@ -137,8 +149,8 @@ int64_t mc_now_ms(void);
  * Macros for a stage, sent (as SMFIC_MACRO) just before that stage's
  * command. The list is copied; a later call for the same stage replaces
  * it. Macros persist across messages until replaced: set connect/helo
- * macros once, mail/rcpt/data/eoh/eom ones per message. Returns 0 or -1
- * (ENOMEM / cap of 64 macros, 4 KB per value).
+ * macros once, mail/rcpt/data/eoh/eom ones per message. A value longer
+ * than 4 KB is cut to 4 KB. Returns 0 or -1 (ENOMEM / cap of 64 macros).
  */
 int mc_set_macros(struct mc_conn *c, enum mc_stage st,
                   const struct mc_macro *m, size_t n);

@@ -25,7 +25,17 @@
 	SMFIP_NOBODY | SMFIP_NOHDRS | SMFIP_NOEOH | SMFIP_NR_HDR | SMFIP_NOUNKNOWN | \
 	SMFIP_NODATA | SMFIP_SKIP | SMFIP_RCPT_REJ | SMFIP_NR_CONN | SMFIP_NR_HELO | \
 	SMFIP_NR_MAIL | SMFIP_NR_RCPT | SMFIP_NR_DATA | SMFIP_NR_UNKN | SMFIP_NR_EOH | \
-	SMFIP_NR_BODY | SMFIP_HDR_LEADSPC)
+	SMFIP_NR_BODY | SMFIP_HDR_LEADSPC | SMFIP_MDS_1M)
+
+/*
+ * Largest command data (the packet minus its command byte) a milter takes:
+ * libmilter drops the connection on anything bigger. 64 KB - 1 unless the
+ * milter's negotiation reply carries SMFIP_MDS_256K or SMFIP_MDS_1M (we
+ * offer SMFIP_MDS_1M, as Sendmail with Milter.MaxDataSize=1048575 does).
+ */
+#define MP_DATA_64K  (64 * 1024 - 1)
+#define MP_DATA_256K (256 * 1024 - 1)
+#define MP_DATA_1M   (1024 * 1024 - 1)
 
 /* Every SMFIF_* action this MTA side can carry out. */
 #define MP_ACTIONS_ALL (SMFIF_ADDHDRS | SMFIF_CHGBODY | SMFIF_ADDRCPT | SMFIF_DELRCPT | \

@@ -203,36 +203,46 @@ header_colon(const char *p, size_t len)
 	return 0;
 }
 
+/*
+ * Room for one more element in *arr (n used of *cap, each size bytes),
+ * doubling from first. 0, SPOOL_TOO_BIG past max, or -1 (no memory).
+ */
+static int
+grow(void **arr, size_t n, size_t *cap, size_t size, size_t first, size_t max)
+{
+	void *p;
+	size_t nc;
+
+	if (n >= max)
+		return SPOOL_TOO_BIG;
+	if (n < *cap)
+		return 0;
+	nc = *cap ? *cap * 2 : first;
+	if ((p = reallocarray(*arr, nc, size)) == NULL)
+		return -1;
+	*arr = p;
+	*cap = nc;
+	return 0;
+}
+
 static int
 push_hdr(struct spool *s, struct spool_hdr *h)
 {
-	if (s->nhdrs >= SPOOL_MAX_HEADERS)
-		return -1;
-	if (s->nhdrs == s->hdrcap) {
-		size_t nc = s->hdrcap ? s->hdrcap * 2 : 32;
-		struct spool_hdr *n = reallocarray(s->hdrs, nc, sizeof(*n));
-		if (n == NULL)
-			return -1;
-		s->hdrs = n;
-		s->hdrcap = nc;
-	}
-	s->hdrs[s->nhdrs++] = *h;
-	return 0;
+	int r = grow((void **)&s->hdrs, s->nhdrs, &s->hdrcap, sizeof(*h), 32, SPOOL_MAX_HEADERS);
+
+	if (r == 0)
+		s->hdrs[s->nhdrs++] = *h;
+	return r;
 }
 
 static int
 push_rcpt(struct spool *s, char *raw, size_t rawlen, char *addr)
 {
-	if (s->nrcpts >= SPOOL_MAX_RCPTS)
-		return -1;
-	if (s->nrcpts == s->rcptcap) {
-		size_t nc = s->rcptcap ? s->rcptcap * 2 : 8;
-		struct spool_rcpt *n = reallocarray(s->rcpts, nc, sizeof(*n));
-		if (n == NULL)
-			return -1;
-		s->rcpts = n;
-		s->rcptcap = nc;
-	}
+	int r = grow((void **)&s->rcpts, s->nrcpts, &s->rcptcap, sizeof(s->rcpts[0]), 8,
+	    SPOOL_MAX_RCPTS);
+
+	if (r != 0)
+		return r;
 	s->rcpts[s->nrcpts].raw = raw;
 	s->rcpts[s->nrcpts].rawlen = rawlen;
 	s->rcpts[s->nrcpts].addr = addr;
@@ -240,13 +250,37 @@ push_rcpt(struct spool *s, char *raw, size_t rawlen, char *addr)
 	return 0;
 }
 
-/* Parses the headers starting at pos. 1: need more data; 0: done; -1: err. */
+/* Moves the header being parsed (its value in val) into s; clears cur. */
+static int
+take_hdr(struct spool *s, struct spool_hdr *cur, struct buf *val, char *err, size_t errlen)
+{
+	int r;
+
+	if (val->failed || (cur->value = buf_take(val)) == NULL) {
+		snprintf(err, errlen, "out of memory parsing headers");
+		return -1;
+	}
+	if ((r = push_hdr(s, cur)) < 0) {
+		if (r == SPOOL_TOO_BIG)
+			snprintf(err, errlen, "more than %d headers", SPOOL_MAX_HEADERS);
+		else
+			snprintf(err, errlen, "out of memory parsing headers");
+		return r;
+	}
+	memset(cur, 0, sizeof(*cur));
+	return 0;
+}
+
+/*
+ * Parses the headers starting at pos. 1: need more data; 0: done; -1: err;
+ * SPOOL_TOO_BIG: past a cap.
+ */
 static int
 parse_headers(const char *p, size_t len, size_t pos, int eof, struct spool *s, char *err,
               size_t errlen)
 {
 	struct spool_hdr cur = { 0 };
-	int have = 0;
+	int have = 0, rc = -1;
 	struct buf val;
 
 	buf_init(&val, SPOOL_MAX_HEADER_BYTES);
@@ -257,6 +291,7 @@ parse_headers(const char *p, size_t len, size_t pos, int eof, struct spool *s, c
 
 		if (pos - (size_t)s->data_off > SPOOL_MAX_HEADER_BYTES) {
 			snprintf(err, errlen, "headers exceed %d bytes", SPOOL_MAX_HEADER_BYTES);
+			rc = SPOOL_TOO_BIG;
 			goto bad;
 		}
 		if (!line_at(p, len, pos, eof, &clen, &next)) {
@@ -284,14 +319,8 @@ parse_headers(const char *p, size_t len, size_t pos, int eof, struct spool *s, c
 			continue;
 		}
 		if (have) {
-			if (val.failed)
-				goto oom;
-			cur.value = buf_take(&val);
-			if (cur.value == NULL || push_hdr(s, &cur) < 0) {
-				snprintf(err, errlen, "more than %d headers", SPOOL_MAX_HEADERS);
+			if ((rc = take_hdr(s, &cur, &val, err, errlen)) < 0)
 				goto bad;
-			}
-			memset(&cur, 0, sizeof(cur));
 			have = 0;
 		}
 		if (clen == 0) {
@@ -327,16 +356,8 @@ parse_headers(const char *p, size_t len, size_t pos, int eof, struct spool *s, c
 		have = 1;
 		pos = next;
 	}
-	if (have) {
-		if (val.failed)
-			goto oom;
-		cur.value = buf_take(&val);
-		if (cur.value == NULL || push_hdr(s, &cur) < 0) {
-			snprintf(err, errlen, "more than %d headers", SPOOL_MAX_HEADERS);
-			goto bad;
-		}
-		memset(&cur, 0, sizeof(cur));
-	}
+	if (have && (rc = take_hdr(s, &cur, &val, err, errlen)) < 0)
+		goto bad;
 	if (s->sep == NULL) {
 		s->sep = memdup0("", 0);
 		if (s->sep == NULL)
@@ -346,20 +367,22 @@ parse_headers(const char *p, size_t len, size_t pos, int eof, struct spool *s, c
 	return 0;
 oom:
 	snprintf(err, errlen, "out of memory parsing headers");
+	rc = -1;
 bad:
 	buf_free(&val);
 	free(cur.raw);
 	free(cur.name);
 	free(cur.value);
-	return -1;
+	return rc;
 }
 
-/* 1: need more data; 0: parsed; -1: error in err. */
+/* 1: need more data; 0: parsed; -1: error in err; SPOOL_TOO_BIG: past a cap. */
 static int
 parse_image(const char *p, size_t len, int eof, struct spool *s, char *err, size_t errlen)
 {
 	size_t pos = 0, clen, next, l1 = 0, l1len = 0;
 	size_t starts[4];
+	int rc = -1;
 
 	memset(s, 0, sizeof(*s));
 	for (int i = 0; i < 4; i++) {
@@ -405,11 +428,8 @@ parse_image(const char *p, size_t len, int eof, struct spool *s, char *err, size
 				const char *w = q;
 				while (q < end && *q != ' ' && *q != '\t')
 					q++;
-				if (q > w) {
-					if (s->nmail_args >= 64) {
-						snprintf(err, errlen, "line 4: more than 64 ESMTP parameters");
-						goto fail;
-					}
+				/* Past SPOOL_MAX_MAIL_ARGS, parameters are not passed on. */
+				if (q > w && s->nmail_args < SPOOL_MAX_MAIL_ARGS) {
 					char **na = reallocarray(s->mail_args, s->nmail_args + 1, sizeof(char *));
 					if (na == NULL)
 						goto oom;
@@ -440,6 +460,7 @@ parse_image(const char *p, size_t len, int eof, struct spool *s, char *err, size
 			if (!eof) {
 				if (len >= SPOOL_MAX_ENVELOPE) {
 					snprintf(err, errlen, "envelope exceeds %d bytes", SPOOL_MAX_ENVELOPE);
+					rc = SPOOL_TOO_BIG;
 					goto fail;
 				}
 				spool_free(s);
@@ -455,9 +476,11 @@ parse_image(const char *p, size_t len, int eof, struct spool *s, char *err, size
 			goto fail;
 		}
 		raw = memdup0(p + pos, next - pos);
-		if (raw == NULL || push_rcpt(s, raw, next - pos, addr) < 0) {
+		if (raw == NULL || (rc = push_rcpt(s, raw, next - pos, addr)) < 0) {
 			free(raw);
 			free(addr);
+			if (rc != SPOOL_TOO_BIG)
+				goto oom;
 			snprintf(err, errlen, "more than %d RCPT lines", SPOOL_MAX_RCPTS);
 			goto fail;
 		}
@@ -504,17 +527,20 @@ parse_image(const char *p, size_t len, int eof, struct spool *s, char *err, size
 			spool_free(s);
 			return 1;
 		}
-		if (r < 0)
+		if (r < 0) {
+			rc = r;
 			goto fail;
+		}
 	} else {
 		s->data_off = s->body_off = (off_t)len;
 	}
 	return 0;
 oom:
 	snprintf(err, errlen, "out of memory");
+	rc = -1;
 fail:
 	spool_free(s);
-	return -1;
+	return rc;
 }
 
 int
@@ -524,7 +550,7 @@ spool_parse_mem(const char *p, size_t len, struct spool *s, char *err, size_t er
 
 	if (r == 0)
 		s->file_size = (off_t)len;
-	return r == 0 ? 0 : -1;
+	return r;
 }
 
 int
@@ -551,11 +577,16 @@ spool_parse_fd(int fd, const char *path, struct spool *s, char *err, size_t errl
 		ssize_t n = pread(fd, tmp, READ_STEP, off);
 
 		if (n > 0 && buf_append(&b, tmp, (size_t)n) < 0) {
+			int big = b.len + (size_t)n > SPOOL_MAX_ENVELOPE + SPOOL_MAX_HEADER_BYTES;
 			free(tmp);
 			buf_free(&b);
+			if (!big) {
+				snprintf(err, errlen, "%s: out of memory", path);
+				return -1;
+			}
 			snprintf(err, errlen, "%s: envelope and headers exceed %d bytes", path,
 			    SPOOL_MAX_ENVELOPE + SPOOL_MAX_HEADER_BYTES);
-			return -1;
+			return SPOOL_TOO_BIG;
 		}
 		if (n < 0) {
 			if (errno == EINTR)
@@ -575,7 +606,7 @@ spool_parse_fd(int fd, const char *path, struct spool *s, char *err, size_t errl
 			snprintf(err, errlen, "%s: %s", path, perr);
 			buf_free(&b);
 			free(tmp);
-			return -1;
+			return r;
 		}
 	}
 	free(tmp);

@@ -16,10 +16,13 @@
  *
  * Ownership: struct spool owns every string in it; spool_free() releases
  * them. Unmodified lines are kept as their original bytes, so a rewrite
- * leaves them byte for byte. Caps (an error past them, never a crash):
- * SPOOL_MAX_ENVELOPE bytes and SPOOL_MAX_RCPTS recipients before the data,
- * SPOOL_MAX_HEADER_BYTES bytes and SPOOL_MAX_HEADERS headers, 64 ESMTP
- * parameters on line 4, SPOOL_MAX_LINE1_FIELD bytes of HELO; the body is
+ * leaves them byte for byte. Caps (never a crash): SPOOL_MAX_ENVELOPE bytes
+ * and SPOOL_MAX_RCPTS recipients before the data, SPOOL_MAX_HEADER_BYTES
+ * bytes and SPOOL_MAX_HEADERS headers; past one of these the parser answers
+ * SPOOL_TOO_BIG (the sender made the message too big to check, which is
+ * not a fault: the caller refuses the message rather than let it through
+ * unchecked). Past SPOOL_MAX_MAIL_ARGS ESMTP parameters on line 4 the rest
+ * are not handed out; SPOOL_MAX_LINE1_FIELD bytes of HELO. The body is
  * never held in memory.
  */
 #ifndef XMAIL_BRIDGE_SPOOL_H
@@ -32,7 +35,8 @@
 #define SPOOL_MAX_ENVELOPE     (1024 * 1024)
 #define SPOOL_MAX_RCPTS        10000
 #define SPOOL_MAX_HEADER_BYTES (4 * 1024 * 1024)
-#define SPOOL_MAX_HEADERS      10000
+#define SPOOL_MAX_HEADERS      100000 /* ~13 MB of bookkeeping at most */
+#define SPOOL_MAX_MAIL_ARGS    64
 #define SPOOL_MAX_LINE1_FIELD  1024
 
 struct spool_rcpt {
@@ -82,10 +86,15 @@ struct spool {
 	off_t file_size;
 };
 
-/* Parses a complete file image (tests, fuzzing). 0, or -1 with err. */
+/* A cap was exceeded (see above); distinct from -1, a malformed file or I/O. */
+#define SPOOL_TOO_BIG (-2)
+
+/* Parses a complete file image (tests, fuzzing). 0, or -1 / SPOOL_TOO_BIG
+ * with err. */
 int spool_parse_mem(const char *p, size_t len, struct spool *s, char *err, size_t errlen);
 /* Parses the file behind fd (from offset 0) reading only the envelope and
- * the headers. 0, or -1 with err naming the file (path is for messages). */
+ * the headers. 0, or -1 / SPOOL_TOO_BIG with err naming the file (path is
+ * for messages). */
 int spool_parse_fd(int fd, const char *path, struct spool *s, char *err, size_t errlen);
 void spool_free(struct spool *s);
 

@@ -329,9 +329,41 @@ for mode in garbage badlen close; do
   fault "milter sends $mode" "inet:$bp@127.0.0.1"
 done
 fault "bad --milter value" "tcp:nonsense"
+
+# A header bigger than the milter's packets (issue 12): libmilter drops the
+# connection on command data over its negotiated size (64 KB - 1 unless
+# SMFIP_MDS_*), which used to make the bridge fail open. The bridge offers
+# SMFIP_MDS_1M and cuts what does not fit; --on-error tempfail shows any
+# dropped connection as exit 3.
+$PY "$TOP/tests/bridge/big_headers.py" "$T_TMP/fold70.spool" a@sender.test mx.bridge.test fold 70
+for mode in size64k size1m; do
+  bp=$(free_port); $PY "$TOP/tests/bridge/bad_milter.py" "$bp" "$mode" "$T_TMP/max.$mode" & track_pid $!
+  wait_port "$bp" 10
+  SPOOL_OVERRIDE=$T_TMP/fold70.spool replay post-data-plain "inet:$bp@127.0.0.1" --on-error tempfail
+  max=$(cat "$T_TMP/max.$mode" 2>/dev/null)
+  if [ $mode = size64k ]; then
+    if [ "$RC" = 0 ] && nrej && [ -n "$max" ] && [ "$max" -le 65535 ] && tail -1 "$BLOG" | grep -q 'cut to fit'; then
+      pass "xmail bridge: a 70 KB folded header to a 64 KB milter: cut to fit (largest packet $max bytes), the milter's verdict applies (exit 0)"
+    else fail "xmail bridge: a 70 KB folded header to a 64 KB milter: cut to fit" "rc=$RC max=$max $(tail -1 "$BLOG")"; fi
+  else
+    if [ "$RC" = 0 ] && nrej && [ -n "$max" ] && [ "$max" -gt 70000 ]; then
+      pass "xmail bridge: SMFIP_MDS_1M negotiated: the 70 KB header goes whole ($max bytes), exit 0"
+    else fail "xmail bridge: SMFIP_MDS_1M negotiated: the 70 KB header goes whole" "rc=$RC max=$max $(tail -1 "$BLOG")"; fi
+  fi
+done
 replay post-data-plain "inet:1@127.0.0.1" --bogus-option x
 if [ "$RC" = 0 ] && nrej && same; then pass "xmail bridge: an unknown option is logged and the message accepted"
 else fail "xmail bridge: an unknown option is logged and the message accepted" "rc=$RC"; fi
+
+# Past the spool's caps (SPOOL_MAX_HEADERS = 100,000 headers) the message is
+# too big to hand to the milter: refused, never let through unchecked, even
+# with --on-error fail-open.
+$PY "$TOP/tests/bridge/big_headers.py" "$T_TMP/toomany.spool" a@sender.test mx.bridge.test count 100001
+clear_dump "$REC"
+SPOOL_OVERRIDE=$T_TMP/toomany.spool replay post-data-plain "inet:$REC@127.0.0.1"
+if [ "$RC" = 3 ] && rejline | grep -qE '^552 5\.3\.4 ' && same && tail -1 "$BLOG" | grep -q 'more than 100000 headers'; then
+  pass "xmail bridge: 100,006 headers (past the cap) -> exit 3, .rej \"$(rejline)\", not fail-open"
+else fail "xmail bridge: 100,006 headers (past the cap) -> exit 3 + 552" "rc=$RC rej=$(rejline) $(tail -1 "$BLOG" | cut -f8-)"; fi
 
 # $(FILE) already gone (XMail stopped waiting): never leave a .rej behind.
 W3=$(mktemp -d "$T_TMP/gone.XXXXXX")
@@ -364,7 +396,7 @@ else
 fi
 
 # Inherited fds and the blocked signal mask (as XMail starts filters).
-start_tm hang-eom
+start_tm hang-eom; clear_dump "$port"
 W2=$(mktemp -d "$T_TMP/fd.XXXXXX"); cp "$FIX/spool/post-data-plain.spool" "$W2/x.xtmp"
 exec 7<>"$W2/inherited"
 $PY - "$BRIDGE" "$port" "$W2/x.xtmp" "$BLOG" <<'EOF' &
@@ -378,7 +410,9 @@ os.execv(br, [br, '--stage', 'post-data', '--milter', 'inet:%s@127.0.0.1' % port
 EOF
 bpid=$!
 exec 7>&-
-sleep 1
+# Handshake: the milter has logged EOM, so the bridge is past its start-up
+# and waits for the (hanging) verdict.
+for _ in $(seq 100); do grep -qx eom "$(dump_of "$port")/events" 2>/dev/null && break; sleep 0.1; done
 fds=$(ls /proc/$bpid/fd 2>/dev/null | sort -n | tr '\n' ' ')
 sigblk=$(awk '/^SigBlk/{print $2}' /proc/$bpid/status 2>/dev/null)
 sigign=$(awk '/^SigIgn/{print $2}' /proc/$bpid/status 2>/dev/null)
@@ -517,6 +551,41 @@ if [ -x "$(bin release spfdkim-milter)" ] && need_dns; then
     em_stop
   else
     fail "xmail bridge + spfdkim-milter: the milter starts" "$(tail -3 "$T_TMP/sdm.conf.stderr" "$T_TMP/sdm.conf.log" 2>/dev/null)"
+  fi
+
+  # What a sender does to the header section must not skip the check
+  # (issue 12): a 70 KB folded header, a forged A-R folded to 70 KB, 20,000
+  # headers; each with a forged "Authentication-Results: mx.bridge.test;
+  # dkim=pass". SPF fail under save-reject: 550; SPF pass: accepted with no
+  # forged A-R left. Run by the release and the ASan bridge.
+  MP=$(free_port)
+  mkdir -p "$T_TMP/sr-spam"/{tmp,new,cur}
+  em_conf "$T_TMP/sr.conf" "$MP" "AuthservID mx.bridge.test" "SPFFailAction save-reject" \
+    "SpamFolder $T_TMP/sr-spam" "DKIMSign no"
+  if em_start "$T_TMP/sr.conf" "$MP"; then
+    for variant in release asan; do
+      BRIDGE=$(bin $variant xmail-milter-bridge)
+      for big in "fold 70" "forged-fold 70" "count 20000"; do
+        set -- $big
+        what="a $2 KB folded header"; [ "$1" = forged-fold ] && what="a forged A-R folded to $2 KB"
+        [ "$1" = count ] && what="$2 headers"
+        $PY "$TOP/tests/bridge/big_headers.py" "$T_TMP/big-fail.spool" a@fail.e2e.test mx.bridge.test "$1" "$2"
+        SPOOL_OVERRIDE=$T_TMP/big-fail.spool replay post-data-plain "inet:$MP@127.0.0.1"
+        if [ "$RC" = 3 ] && rejline | grep -qE '^550 5\.7\.23 ' && same; then
+          pass "xmail bridge ($variant) + spfdkim-milter: $what and a forged A-R, SPF fail under save-reject -> exit 3, .rej \"$(rejline | cut -c1-40)...\""
+        else fail "xmail bridge ($variant) + spfdkim-milter: $what, SPF fail under save-reject -> 550" "rc=$RC rej=$(rejline) $(tail -1 "$BLOG" | cut -f8-)"; fi
+        $PY "$TOP/tests/bridge/big_headers.py" "$T_TMP/big-pass.spool" a@pass.e2e.test mx.bridge.test "$1" "$2"
+        SPOOL_OVERRIDE=$T_TMP/big-pass.spool replay post-data-plain "inet:$MP@127.0.0.1"
+        if [ "$RC" = 0 ] && nrej && ! grep -qa '^Authentication-Results: mx\.bridge\.test; dkim=pass' "$F" &&
+           grep -qa '^Authentication-Results: mx\.bridge\.test;.*spf=pass' "$F" && body_same; then
+          pass "xmail bridge ($variant) + spfdkim-milter: $what, SPF pass -> exit 0, every forged A-R gone, ours inserted"
+        else fail "xmail bridge ($variant) + spfdkim-milter: $what, SPF pass -> forged A-R gone" "rc=$RC forged=$(grep -ac '^Authentication-Results: mx.bridge.test; dkim=pass' "$F") $(tail -1 "$BLOG" | cut -f8-)"; fi
+      done
+    done
+    BRIDGE=$(bin "$BV" xmail-milter-bridge)
+    em_stop
+  else
+    fail "xmail bridge + spfdkim-milter (save-reject): the milter starts" "$(tail -3 "$T_TMP/sr.conf.stderr" "$T_TMP/sr.conf.log" 2>/dev/null)"
   fi
 else
   fail "xmail bridge + spfdkim-milter: milter built and test DNS up" "missing $(bin release spfdkim-milter) or DNS"

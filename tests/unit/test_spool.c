@@ -323,8 +323,25 @@ caps_are_enforced(void **state)
 	buf_puts(&b, "h;[1.2.3.4]:5;d;[5.6.7.8]:25;date;logo\r\nd\r\nS9\r\nMAIL FROM:<a@b.test>\r\n");
 	for (int i = 0; i <= SPOOL_MAX_RCPTS; i++)
 		buf_printf(&b, "RCPT TO:<r%d@y.test>\r\n", i);
-	assert_int_equal(spool_parse_mem(b.data, b.len, &s, err, sizeof(err)), -1);
+	assert_int_equal(spool_parse_mem(b.data, b.len, &s, err, sizeof(err)), SPOOL_TOO_BIG);
 	assert_non_null(strstr(err, "RCPT"));
+	buf_free(&b);
+
+	/* 20,000 headers are parsed whole; past SPOOL_MAX_HEADERS: too big, not malformed */
+	buf_init(&b, 0);
+	buf_puts(&b, "h;[1.2.3.4]:5;d;[5.6.7.8]:25;date;logo\r\nd\r\nS9\r\nMAIL FROM:<a@b.test>\r\n"
+	    "RCPT TO:<r@y.test>\r\n<<MAIL-DATA>>\r\n");
+	for (int i = 0; i < 20000; i++)
+		buf_printf(&b, "X-H%d: v\r\n", i);
+	buf_puts(&b, "\r\nbody\r\n");
+	assert_int_equal(spool_parse_mem(b.data, b.len, &s, err, sizeof(err)), 0);
+	assert_int_equal(s.nhdrs, 20000);
+	spool_free(&s);
+	b.len -= strlen("\r\nbody\r\n");
+	for (int i = 20000; i <= SPOOL_MAX_HEADERS; i++)
+		buf_printf(&b, "X-H%d: v\r\n", i);
+	assert_int_equal(spool_parse_mem(b.data, b.len, &s, err, sizeof(err)), SPOOL_TOO_BIG);
+	assert_non_null(strstr(err, "headers"));
 	buf_free(&b);
 }
 
