@@ -158,6 +158,7 @@ runtime_build(struct config *cfg, struct runtime *prev, char *err, size_t errlen
 			.max_signatures = c->dkim_max_sigs,
 			.canonicalization = c->dkim_canon,
 			.oversign_headers = c->dkim_oversign,
+			.dns_budget_ms = c->dns_budget * 1000,
 		};
 		if ((rt->dkim = dkim_engine_new(&o, rt->dns, why, sizeof(why))) == NULL) {
 			snprintf(err, errlen, "%s: DKIM: %s", c->source, why);

@@ -43,7 +43,7 @@ fetch(struct walk *w, const char *domain, struct spf_record *rec)
 	int n = 0;
 	char err[256];
 
-	if (dns_lookup(w->dns, domain, 16, w->deadline, &ans) < 0 || ans == NULL) {
+	if (dns_lookup(w->dns, domain, ns_t_txt, w->deadline, &ans) < 0 || ans == NULL) {
 		note(w->a, domain, "DNS lookup failed");
 		return -1;
 	}

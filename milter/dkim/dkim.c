@@ -45,7 +45,6 @@
 #include <strings.h>
 #include <time.h>
 
-
 #include "buf.h"
 #include "dkim.h"
 #include "dkim_canon.h"
@@ -304,36 +303,6 @@ decide(struct vsig *vs, enum dkim_verdict v, const char *fmt, ...)
 	va_end(ap);
 }
 
-/* TXT rdata: <len><bytes>... joined into out. -1 when it does not fit or is malformed. */
-static int
-txt_join(const unsigned char *d, size_t len, char *out, size_t outlen)
-{
-	size_t o = 0, p = 0;
-	while (p < len) {
-		size_t sl = d[p++];
-		if (sl > len - p || o + sl >= outlen)
-			return -1;
-		memcpy(out + o, d + p, sl);
-		o += sl;
-		p += sl;
-	}
-	out[o] = '\0';
-	return memchr(out, '\0', o) ? -1 : 0;
-}
-
-static const char *
-rcode_str(enum dns_rcode r)
-{
-	switch (r) {
-	case DNS_R_OK: return "OK";
-	case DNS_R_NODATA: return "NODATA";
-	case DNS_R_NXDOMAIN: return "NXDOMAIN";
-	case DNS_R_SERVFAIL: return "SERVFAIL";
-	case DNS_R_TIMEOUT: return "timeout";
-	default: return "local error";
-	}
-}
-
 /* dkim_key_check() with the engine's cache of parsed keys; *ki holds its own reference. */
 static int
 key_check_cached(struct dkim_engine *e, const char *rec, enum dkim_alg alg, struct dkim_keyinfo *ki,
@@ -393,7 +362,7 @@ fetch_key(struct dkim_msg *m, struct vsig *vs, uint64_t deadline)
 			decide(vs, DKIM_V_TEMPERROR, "%s", o->reason);
 			return;
 		}
-	if (m->e->dns == NULL || dns_lookup(m->e->dns, qname, 16, deadline, &a) < 0 || a == NULL) {
+	if (m->e->dns == NULL || dns_lookup(m->e->dns, qname, ns_t_txt, deadline, &a) < 0 || a == NULL) {
 		decide(vs, DKIM_V_TEMPERROR, "key lookup %s failed: no resolver", qname);
 		dns_answer_free(a);
 		return;
@@ -403,12 +372,12 @@ fetch_key(struct dkim_msg *m, struct vsig *vs, uint64_t deadline)
 		break;
 	case DNS_R_NXDOMAIN:
 	case DNS_R_NODATA:
-		decide(vs, DKIM_V_PERMERROR, "no key record at %s (%s)", qname, rcode_str(a->rcode));
+		decide(vs, DKIM_V_PERMERROR, "no key record at %s (%s)", qname, dns_rcode_str(a->rcode));
 		dns_answer_free(a);
 		return;
 	default:
 		vs->dnsfail = 1;
-		decide(vs, DKIM_V_TEMPERROR, "key lookup %s failed: %s", qname, rcode_str(a->rcode));
+		decide(vs, DKIM_V_TEMPERROR, "key lookup %s failed: %s", qname, dns_rcode_str(a->rcode));
 		dns_answer_free(a);
 		return;
 	}
@@ -416,7 +385,8 @@ fetch_key(struct dkim_msg *m, struct vsig *vs, uint64_t deadline)
 	char rec[KEYREC_MAX], why[600] = "";
 	for (size_t i = 0; i < a->count; i++) {
 		char e2[160];
-		if (txt_join(a->rr[i].data, a->rr[i].len, rec, sizeof(rec)) < 0) {
+		long n = dns_txt_join(&a->rr[i], rec, sizeof(rec));
+		if (n < 0 || memchr(rec, '\0', (size_t)n) != NULL) {
 			if (!*why)
 				snprintf(why, sizeof(why), "key record at %s is malformed or over %d bytes",
 				         qname, KEYREC_MAX);

@@ -10,6 +10,9 @@
  * deadline. On a timeout the query is abandoned with ub_cancel(); whoever
  * comes last (the canceller or the late callback) frees the query state.
  *
+ * Answers: a TXT record whose character-strings do not fill its rdata
+ * exactly is a broken answer: DNS_R_SERVFAIL, like any upstream failure.
+ *
  * Cache: (lower-cased name, type) -> answer, kept for the answer's TTL
  * (negative answers for their SOA-derived TTL), capped at
  * dns_options.cache_entries with LRU eviction. SERVFAIL and timeouts are not
@@ -468,8 +471,22 @@ dns_resolver_new(const struct dns_options *opt, char *err, size_t errlen)
 	/* Site resolvers often listen on 127.0.0.x (and tests always do). */
 	if (set_opt(r->ctx, "do-not-query-localhost:", "no", err, errlen) < 0)
 		goto fail;
-	/* One timeout must not mark our only forwarder dead for 15 minutes. */
-	if (set_opt(r->ctx, "infra-keep-probing:", "yes", err, errlen) < 0)
+	/*
+	 * Our forwarder must never be taken for down. libunbound keeps, per
+	 * server, a retransmit timer that doubles on every timeout; a name
+	 * whose own servers never answer makes the forwarder time out too,
+	 * and once that timer passes 12 s libunbound 1.17 stops sending to
+	 * the forwarder (instant SERVFAIL for every name) until a probe
+	 * expires: one message with a few dead DKIM key domains blacked out
+	 * DNS for the whole daemon. The forwarder is the site resolver:
+	 * its slowness for one name says nothing about the others, and we
+	 * bound every wait ourselves (query timeout, check deadline). So the
+	 * server state lives one second: each lookup starts from a fresh
+	 * timer, and a backed-off state ends within about two seconds.
+	 * Probing is kept on too. (tests/suites/22-dns-hostile.sh)
+	 */
+	if (set_opt(r->ctx, "infra-host-ttl:", "1", err, errlen) < 0 ||
+	    set_opt(r->ctx, "infra-keep-probing:", "yes", err, errlen) < 0)
 		goto fail;
 	if (fwd) {
 		if (set_forwarders(r->ctx, opt->forwarders, err, errlen) < 0)
@@ -532,6 +549,17 @@ dns_resolver_free(struct dns_resolver *r)
 }
 
 /* ---- lookups ----------------------------------------------------------- */
+
+/* Do the TXT rdata's character-strings (length octet + octets) fill it exactly? */
+static int
+txt_wellformed(const unsigned char *d, size_t len)
+{
+	size_t i = 0;
+
+	while (i < len)
+		i += 1 + (size_t)d[i];
+	return i == len;
+}
 
 static int
 give(struct dns_answer **out, enum dns_rcode rc, int rrtype)
@@ -616,16 +644,25 @@ dns_lookup(struct dns_resolver *r, const char *name, int rrtype, uint64_t deadli
 		stat_add(r, &r->stats.failures);
 		return give(out, DNS_R_SERVFAIL, rrtype);
 	}
-	if (res->rcode == 0 && res->havedata)
+	if (res->rcode == ns_r_noerror && res->havedata)
 		code = DNS_R_OK;
-	else if (res->rcode == 3 || res->nxdomain)
+	else if (res->rcode == ns_r_nxdomain || res->nxdomain)
 		code = DNS_R_NXDOMAIN;
-	else if (res->rcode == 0)
+	else if (res->rcode == ns_r_noerror)
 		code = DNS_R_NODATA;
 	else
 		code = DNS_R_SERVFAIL;
 	if (res->bogus)
 		code = DNS_R_SERVFAIL;
+	/* libunbound checks only the rdata length of a TXT record, not the
+	 * character-strings in it: one that overruns the record is a broken
+	 * answer, as SERVFAIL (never a record quietly skipped: that turned a
+	 * domain's SPF record into "none"). */
+	if (code == DNS_R_OK && rrtype == ns_t_txt)
+		for (size_t i = 0; res->data[i] != NULL; i++)
+			if (!txt_wellformed((const unsigned char *)res->data[i],
+			                    res->len[i] > 0 ? (size_t)res->len[i] : 0))
+				code = DNS_R_SERVFAIL;
 	{
 		size_t n = 0, lens[DNS_MAX_RRS];
 		unsigned ttl = res->ttl > 0 ? (unsigned)res->ttl : 0;
@@ -739,12 +776,12 @@ const char *
 dns_rcode_str(enum dns_rcode rc)
 {
 	switch (rc) {
-	case DNS_R_OK: return "ok";
-	case DNS_R_NODATA: return "nodata";
-	case DNS_R_NXDOMAIN: return "nxdomain";
-	case DNS_R_SERVFAIL: return "servfail";
+	case DNS_R_OK: return "OK";
+	case DNS_R_NODATA: return "NODATA";
+	case DNS_R_NXDOMAIN: return "NXDOMAIN";
+	case DNS_R_SERVFAIL: return "SERVFAIL";
 	case DNS_R_TIMEOUT: return "timeout";
-	case DNS_R_ERROR: return "error";
+	case DNS_R_ERROR: return "local error";
 	}
 	return "?";
 }

@@ -33,6 +33,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include <arpa/nameser.h>   /* ns_t_* record types, ns_r_* rcodes */
+
 struct dns_resolver;
 
 struct dns_options {
@@ -45,7 +47,7 @@ enum dns_rcode {
 	DNS_R_OK,        /* at least one record of the asked type */
 	DNS_R_NODATA,    /* name exists, no record of that type */
 	DNS_R_NXDOMAIN,
-	DNS_R_SERVFAIL,  /* upstream failure, bogus, refused */
+	DNS_R_SERVFAIL,  /* upstream failure, bogus, refused, malformed TXT */
 	DNS_R_TIMEOUT,   /* our timeout or deadline hit */
 	DNS_R_ERROR      /* local failure (memory, bad name) */
 };
@@ -83,7 +85,7 @@ void dns_resolver_free(struct dns_resolver *r);
 uint64_t dns_now_ms(void);
 
 /*
- * Looks up name/rrtype (1=A, 28=AAAA, 15=MX, 16=TXT, 12=PTR ...).
+ * Looks up name/rrtype (ns_t_a, ns_t_aaaa, ns_t_mx, ns_t_txt, ns_t_ptr ...).
  * deadline_ms: absolute dns_now_ms() time, or 0 for none.
  * Returns 0 with *out set (check (*out)->rcode), or -1 on a local error.
  */
@@ -98,7 +100,8 @@ void dns_stats_get(struct dns_resolver *r, struct dns_stats *out);
 /* Cap: records kept per answer; the rest of a larger RRset is dropped. */
 #define DNS_MAX_RRS 256
 
-/* "ok", "nodata", "nxdomain", "servfail", "timeout", "error". */
+/* For logs: "OK", "NODATA", "NXDOMAIN", "SERVFAIL" (the DNS names), "timeout",
+ * "local error" (our own conditions). The one table of these names. */
 const char *dns_rcode_str(enum dns_rcode rc);
 
 /*

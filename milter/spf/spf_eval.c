@@ -122,7 +122,7 @@ name_under(const char *name, const char *dom)
 static int
 name_has_ip(struct eval *e, const char *name)
 {
-	struct dns_answer *a = lookup(e, name, e->ip.v6 ? 28 : 1);
+	struct dns_answer *a = lookup(e, name, e->ip.v6 ? ns_t_aaaa : ns_t_a);
 	int hit = 0;
 
 	if (a->rcode == DNS_R_OK) {
@@ -150,7 +150,7 @@ validated_name(struct eval *e, const char *want, char *out, size_t outsz)
 	int found = 0;
 
 	spf_ip_reverse(&e->ip, rev, sizeof(rev));
-	a = lookup(e, rev, 12);
+	a = lookup(e, rev, ns_t_ptr);
 	if (a->rcode == DNS_R_OK) {
 		size_t n = a->count < e->lim.ptr_names ? a->count : e->lim.ptr_names;
 		for (size_t i = 0; i < n && !found; i++) {
@@ -273,7 +273,7 @@ eval_term(struct eval *e, const char *domain, const struct spf_term *t, int dept
 	char name[300];
 	struct dns_answer *a;
 	enum mres r = M_NOMATCH;
-	int atype = e->ip.v6 ? 28 : 1;
+	int atype = e->ip.v6 ? ns_t_aaaa : ns_t_a;
 
 	switch (t->mech) {
 	case SPF_M_ALL:
@@ -315,7 +315,7 @@ eval_term(struct eval *e, const char *domain, const struct spf_term *t, int dept
 	case SPF_M_EXISTS:
 		if (!dname_valid(name, DNAME_MULTI))
 			return count_void(e, name) < 0 ? M_PERMERROR : M_NOMATCH;
-		a = lookup(e, name, t->mech == SPF_M_EXISTS ? 1 : atype);
+		a = lookup(e, name, t->mech == SPF_M_EXISTS ? ns_t_a : atype);
 		if (a->rcode == DNS_R_OK)
 			r = t->mech == SPF_M_EXISTS ? (a->count > 0 ? M_MATCH : M_NOMATCH) : match_addrs(e, a, t);
 		else if (a->rcode == DNS_R_NODATA || a->rcode == DNS_R_NXDOMAIN || a->rcode == DNS_R_ERROR)
@@ -327,7 +327,7 @@ eval_term(struct eval *e, const char *domain, const struct spf_term *t, int dept
 	case SPF_M_MX: {
 		if (!dname_valid(name, DNAME_MULTI))
 			return count_void(e, name) < 0 ? M_PERMERROR : M_NOMATCH;
-		a = lookup(e, name, 15);
+		a = lookup(e, name, ns_t_mx);
 		if (a->rcode == DNS_R_NODATA || a->rcode == DNS_R_NXDOMAIN || a->rcode == DNS_R_ERROR) {
 			answer_done(a);
 			return count_void(e, name) < 0 ? M_PERMERROR : M_NOMATCH;
@@ -378,7 +378,7 @@ explain(struct eval *e, const char *domain, const struct spf_record *rec)
 
 	if (rec != NULL && rec->exp != NULL &&
 	    target(e, domain, rec->exp, rec->exp_len, name, sizeof(name)) == 0 && dname_valid(name, DNAME_MULTI)) {
-		struct dns_answer *a = lookup(e, name, 16);
+		struct dns_answer *a = lookup(e, name, ns_t_txt);
 		if (a->rcode == DNS_R_OK && a->count == 1) {
 			long n = dns_txt_join(&a->rr[0], e->txtbuf, sizeof(e->txtbuf));
 			make_env(e, domain, &env);
@@ -412,7 +412,7 @@ qual_result(char q)
 static enum spf_result
 fetch_record(struct eval *e, const char *domain, struct spf_record *rec)
 {
-	struct dns_answer *a = lookup(e, domain, 16);
+	struct dns_answer *a = lookup(e, domain, ns_t_txt);
 	long found = -1;
 	size_t nspf = 0;
 	char err[256];

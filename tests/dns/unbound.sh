@@ -6,6 +6,12 @@
 #   unbound.sh start DIR   start it (state in DIR), print "127.0.0.1@PORT"
 #   unbound.sh stop DIR
 #
+# EXTRA_ZONES: more zone fragments to serve; EXTRA_CONF: a file of unbound
+# clauses appended to the config (e.g. stub-zone: a delegation to a
+# loopback port, used to make name servers that never answer);
+# AUTH_DOWNSTREAM=no: answer from the zones by iteration only (the auth zone
+# then returns no referrals to clients, so stub-zone delegations apply).
+#
 # Every zone fragment starts with its own $ORIGIN and uses names relative to
 # it or absolute names. Because the root zone is ours, any name the fragments
 # do not define is NXDOMAIN at once: no query ever leaves the machine, and
@@ -70,9 +76,10 @@ u=socket.socket(socket.AF_INET,socket.SOCK_DGRAM); u.bind(("127.0.0.1",p)); prin
   echo "auth-zone:"
   echo "  name: \".\""
   echo "  zonefile: \"$dir/root.zone\""
-  echo "  for-downstream: yes"
+  echo "  for-downstream: ${AUTH_DOWNSTREAM:-yes}"
   echo "  for-upstream: yes"
   echo "  fallback-enabled: no"
+  if [ -n "${EXTRA_CONF:-}" ]; then cat "$EXTRA_CONF"; fi
 } > "$dir/unbound.conf"
 
 unbound-checkconf "$dir/unbound.conf" >/dev/null

@@ -6,7 +6,7 @@
 # loop, a DNS timeout), the DNS cache, and .test names via a forwarder.
 # Run under the release and the ASan+UBSan builds.
 . "$(dirname "$0")/../lib.sh"
-plan $(( 2 * 39 + 6 ))   # per variant 39, then dns 5 and spf_bench 1
+plan $(( 2 * 41 + 6 ))   # per variant 41, then dns 5 and spf_bench 1
 need_dns || exit 0
 
 # A forwarder that never answers: a UDP socket we own that reads nothing.
@@ -61,6 +61,8 @@ for variant in release asan; do
   expect "spf: the 10-lookup count runs across include: (6 + 5 terms is permerror)" permerror 192.0.2.1 a@chain.spf.test
   expect "spf: 5 + 5 DNS-querying terms across an include: is within the limit" pass 192.0.2.1 a@chain10.spf.test
   expect "spf: an 11th DNS-querying term is permerror" permerror 192.0.2.1 a@eleven.spf.test
+  expect "spf: a TXT string that overruns its record is a DNS error: temperror, not none" temperror 192.0.2.1 a@overrun.spf.test
+  expect "spf: a broken TXT record beside a good SPF record is a DNS error: temperror" temperror 192.0.2.1 a@overrun2.spf.test
   expect "spf: a CNAME loop at the sender domain is temperror" temperror 192.0.2.1 a@loop1.spf.test
   expect "spf: include: of a CNAME loop is temperror" temperror 192.0.2.1 a@incloop.spf.test
   expect "spf: a 5 KB record in 255-octet strings is read whole (TCP) and its last term matches" pass 192.0.2.77 a@giant.spf.test
@@ -119,11 +121,11 @@ done
 DIG=$(bin release spf_dig)
 if [ -x "$DIG" ]; then
   out=$("$DIG" "$TEST_DNS" pass.spf.test TXT nx.spf.test A nx.spf.test A pass.spf.test MX 2>&1)
-  grep -q '^pass.spf.test 16 ok 1 ' <<< "$out" && pass "dns: a .test name resolves through the forwarder (libunbound's local zone is off)" \
+  grep -q '^pass.spf.test 16 OK 1 ' <<< "$out" && pass "dns: a .test name resolves through the forwarder (libunbound's local zone is off)" \
     || fail "dns: a .test name resolves through the forwarder (libunbound's local zone is off)" "$(tr '\n' ' ' <<< "$out")"
-  [ "$(grep -c '^nx.spf.test 1 nxdomain' <<< "$out")" = 2 ] && grep -q '^nx.spf.test 1 nxdomain 0 ttl=[0-9]* cache' <<< "$out" \
+  [ "$(grep -c '^nx.spf.test 1 NXDOMAIN' <<< "$out")" = 2 ] && grep -q '^nx.spf.test 1 NXDOMAIN 0 ttl=[0-9]* cache' <<< "$out" \
     && pass "dns: NXDOMAIN is cached (negative answer served from the cache)" || fail "dns: NXDOMAIN is cached (negative answer served from the cache)" "$(tr '\n' ' ' <<< "$out")"
-  grep -q '^pass.spf.test 15 nodata' <<< "$out" && pass "dns: NODATA is told apart from NXDOMAIN" || fail "dns: NODATA is told apart from NXDOMAIN" "$(tr '\n' ' ' <<< "$out")"
+  grep -q '^pass.spf.test 15 NODATA' <<< "$out" && pass "dns: NODATA is told apart from NXDOMAIN" || fail "dns: NODATA is told apart from NXDOMAIN" "$(tr '\n' ' ' <<< "$out")"
   grep -q '^stats lookups=4 cache_hits=1 upstream=3 timeouts=0' <<< "$out" && pass "dns: counters count lookups, cache hits and upstream queries" \
     || fail "dns: counters count lookups, cache hits and upstream queries" "$(tail -1 <<< "$out")"
   out=$("$DIG" -t 300 "127.0.0.1@$dead_port" pass.spf.test TXT 2>&1)

@@ -24,8 +24,8 @@ static int
 type_num(const char *s)
 {
 	static const struct { const char *n; int t; } tab[] = {
-		{ "A", 1 }, { "NS", 2 }, { "CNAME", 5 }, { "PTR", 12 }, { "MX", 15 },
-		{ "TXT", 16 }, { "AAAA", 28 }, { "SPF", 99 },
+		{ "A", ns_t_a }, { "NS", ns_t_ns }, { "CNAME", ns_t_cname }, { "PTR", ns_t_ptr }, { "MX", ns_t_mx },
+		{ "TXT", ns_t_txt }, { "AAAA", ns_t_aaaa }, { "SPF", 99 },
 	};
 	for (size_t i = 0; i < sizeof(tab) / sizeof(tab[0]); i++)
 		if (strcasecmp(s, tab[i].n) == 0)
@@ -71,16 +71,16 @@ main(int argc, char **argv)
 		for (size_t k = 0; k < a->count; k++) {
 			char buf[70000];
 			const struct dns_rr *rr = &a->rr[k];
-			if (t == 16 || t == 99) {
+			if (t == ns_t_txt || t == 99) {
 				long n = dns_txt_join(rr, buf, sizeof(buf));
 				printf("  len=%ld \"%s\"\n", n, n >= 0 ? buf : "?");
-			} else if (t == 1 && rr->len == 4) {
+			} else if (t == ns_t_a && rr->len == 4) {
 				printf("  %s\n", inet_ntop(AF_INET, rr->data, buf, sizeof(buf)));
-			} else if (t == 28 && rr->len == 16) {
+			} else if (t == ns_t_aaaa && rr->len == 16) {
 				printf("  %s\n", inet_ntop(AF_INET6, rr->data, buf, sizeof(buf)));
-			} else if (t == 15 && rr->len > 2) {
+			} else if (t == ns_t_mx && rr->len > 2) {
 				printf("  %s\n", dns_wire_name(rr->data, rr->len, 2, buf, sizeof(buf)) == 0 ? buf : "?");
-			} else if (t == 12 || t == 5 || t == 2) {
+			} else if (t == ns_t_ptr || t == ns_t_cname || t == ns_t_ns) {
 				printf("  %s\n", dns_wire_name(rr->data, rr->len, 0, buf, sizeof(buf)) == 0 ? buf : "?");
 			} else {
 				printf("  (%zu octets)\n", rr->len);
