@@ -43,7 +43,7 @@ endif
 WARN    := -Wall -Wextra -Werror -Wshadow -Wformat=2 -Wno-format-nonliteral
 BSD_CF  := $(shell pkg-config --cflags libbsd-overlay 2>/dev/null || echo -isystem /usr/include/bsd -DLIBBSD_OVERLAY)
 BASE_CF := -std=c11 -D_GNU_SOURCE $(WARN) $(BSD_CF) -pthread -MMD -MP
-LIBS    := -lmilter -lunbound -lbsd -lssl -lcrypto -lpthread -lm
+LIBS    := -lmilter -lunbound -lresolv -lbsd -lssl -lcrypto -lpthread -lm
 
 ifeq ($(VARIANT),release)
 CC      ?= cc

@@ -550,6 +550,38 @@ dns_resolver_free(struct dns_resolver *r)
 
 /* ---- lookups ----------------------------------------------------------- */
 
+/*
+ * XXX libunbound: a record with empty rdata (a TXT with no strings, which
+ * RFC 7208's null-text test publishes) makes its result filling fail
+ * (memdup() of 0 octets is NULL, taken for out of memory), so the query
+ * comes back SERVFAIL although the reply packet is a good NOERROR answer.
+ * Then the records of the asked type are taken from that packet here,
+ * with libresolv's parser. Returns their number (at most max), or -1.
+ */
+static int
+records_from_packet(const unsigned char *pkt, size_t len, int rrtype,
+                    const unsigned char **data, size_t *lens, size_t max, unsigned *ttl)
+{
+	ns_msg msg;
+	ns_rr rr;
+	int n = 0;
+
+	if (len > 65535 || ns_initparse(pkt, (int)len, &msg) < 0 ||
+	    ns_msg_getflag(msg, ns_f_rcode) != ns_r_noerror)
+		return -1;
+	for (int i = 0; i < ns_msg_count(msg, ns_s_an) && (size_t)n < max; i++) {
+		if (ns_parserr(&msg, ns_s_an, i, &rr) < 0)
+			return -1;
+		if ((int)ns_rr_type(rr) != rrtype || ns_rr_class(rr) != ns_c_in)
+			continue;
+		if (n == 0 || ns_rr_ttl(rr) < *ttl)
+			*ttl = ns_rr_ttl(rr);
+		data[n] = ns_rr_rdata(rr);
+		lens[n++] = ns_rr_rdlen(rr);
+	}
+	return n;
+}
+
 /* Do the TXT rdata's character-strings (length octet + octets) fill it exactly? */
 static int
 txt_wellformed(const unsigned char *d, size_t len)
@@ -665,15 +697,30 @@ dns_lookup(struct dns_resolver *r, const char *name, int rrtype, uint64_t deadli
 				code = DNS_R_SERVFAIL;
 	{
 		size_t n = 0, lens[DNS_MAX_RRS];
+		const unsigned char *datas[DNS_MAX_RRS];
 		unsigned ttl = res->ttl > 0 ? (unsigned)res->ttl : 0;
+		size_t plen = res->answer_packet && res->answer_len > 0 ? (size_t)res->answer_len : 0;
 		if (code == DNS_R_OK)
 			while (res->data[n] != NULL && n < DNS_MAX_RRS) {
+				datas[n] = (const unsigned char *)res->data[n];
 				lens[n] = res->len[n] > 0 ? (size_t)res->len[n] : 0;
 				n++;
 			}
-		a = answer_build(code, rrtype, ttl, n, (unsigned char *const *)res->data, lens,
-		                 res->answer_packet,
-		                 res->answer_packet && res->answer_len > 0 ? (size_t)res->answer_len : 0);
+		if (code == DNS_R_SERVFAIL && !res->bogus && res->data == NULL && plen > 0) {
+			int k = records_from_packet(res->answer_packet, plen, rrtype, datas, lens,
+			                            DNS_MAX_RRS, &ttl);
+			if (k > 0) {
+				n = (size_t)k;
+				code = DNS_R_OK;
+				for (size_t i = 0; i < n && rrtype == ns_t_txt; i++)
+					if (!txt_wellformed(datas[i], lens[i]))
+						code = DNS_R_SERVFAIL;
+				if (code != DNS_R_OK)
+					n = 0;
+			}
+		}
+		a = answer_build(code, rrtype, ttl, n, (unsigned char *const *)datas, lens,
+		                 res->answer_packet, plen);
 	}
 	query_free(q);
 	if (a == NULL)

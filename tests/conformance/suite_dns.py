@@ -19,8 +19,7 @@ Data conventions (the suite README, i.e. pyspf's test/testspf.py):
 - "\\xEF"-style escapes are raw octets (YAML gives U+00EF: latin-1 encode).
 - Names not in the data are NXDOMAIN; known names without the type NODATA.
   CNAMEs are chased inside the data (at most 8 hops, so loops stay finite).
-- Exception: a TXT/SPF item with no strings ("null text") is served as one
-  empty string, because resolvers reject a zero-length TXT rdata.
+- A TXT/SPF item with no strings ("null text") is a zero-length rdata.
 UDP answers larger than the client's EDNS size (or 512) are truncated (TC)
 so the client retries over TCP.
 
@@ -114,12 +113,8 @@ def make_rrset(owner, t, v):
         strings = []
         for s in vals:
             strings.extend(split255(octets(s)))
-        if not strings:
-            # "Null text" (a TXT record with no strings, test null-text) is
-            # sent as one empty string: a zero-length TXT rdata is rejected
-            # as malformed by libunbound (FORMERR -> SERVFAIL), as by most
-            # resolvers, so it could never reach an SPF engine behind one.
-            strings = [b""]
+        # No strings at all ("null text", test null-text) is sent as it is:
+        # a zero-length rdata, as a real server sends it (dns.c copes).
         rd = dns.rdtypes.ANY.TXT.TXT(dns.rdataclass.IN, dns.rdatatype.from_text(t), strings)
         rs = dns.rrset.RRset(n, dns.rdataclass.IN, dns.rdatatype.from_text(t))
         rs.add(rd, ttl)

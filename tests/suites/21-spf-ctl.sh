@@ -6,7 +6,7 @@
 # loop, a DNS timeout), the DNS cache, and .test names via a forwarder.
 # Run under the release and the ASan+UBSan builds.
 . "$(dirname "$0")/../lib.sh"
-plan $(( 2 * 41 + 6 ))   # per variant 41, then dns 5 and spf_bench 1
+plan $(( 2 * 42 + 6 ))   # per variant 42, then dns 5 and spf_bench 1
 need_dns || exit 0
 
 # A forwarder that never answers: a UDP socket we own that reads nothing.
@@ -61,6 +61,7 @@ for variant in release asan; do
   expect "spf: the 10-lookup count runs across include: (6 + 5 terms is permerror)" permerror 192.0.2.1 a@chain.spf.test
   expect "spf: 5 + 5 DNS-querying terms across an include: is within the limit" pass 192.0.2.1 a@chain10.spf.test
   expect "spf: an 11th DNS-querying term is permerror" permerror 192.0.2.1 a@eleven.spf.test
+  expect "spf: a TXT record with no strings beside the SPF record (RFC 7208 null-text) passes, not temperror" pass 192.0.2.5 a@nulltext.spf.test
   expect "spf: a TXT string that overruns its record is a DNS error: temperror, not none" temperror 192.0.2.1 a@overrun.spf.test
   expect "spf: a broken TXT record beside a good SPF record is a DNS error: temperror" temperror 192.0.2.1 a@overrun2.spf.test
   expect "spf: a CNAME loop at the sender domain is temperror" temperror 192.0.2.1 a@loop1.spf.test
