@@ -62,6 +62,7 @@ struct query {
 struct dns_resolver {
 	struct ub_ctx *ctx;
 	unsigned timeout_ms;
+	uint64_t (*now_ms)(void);  /* cache clock (dns_options.now_ms) */
 	pthread_t thread;
 	int thread_started;
 	int wake[2];               /* pipe: tells the thread to stop */
@@ -276,7 +277,7 @@ cache_store(struct dns_resolver *r, const char *key, const struct dns_answer *an
 	}
 	e->hash = h;
 	e->ans = copy;
-	e->expires_ms = dns_now_ms() + (uint64_t)ttl * 1000u;
+	e->expires_ms = r->now_ms() + (uint64_t)ttl * 1000u;
 	e->hnext = r->buckets[h % r->nbuckets];
 	r->buckets[h % r->nbuckets] = e;
 	lru_push(r, e);
@@ -291,7 +292,7 @@ cache_get(struct dns_resolver *r, const char *key)
 	size_t h = hash_str(key);
 	struct cache_ent *e;
 	struct dns_answer *a = NULL;
-	uint64_t now = dns_now_ms();
+	uint64_t now = r->now_ms();
 
 	pthread_mutex_lock(&r->lock);
 	e = cache_find(r, key, h);
@@ -448,6 +449,7 @@ dns_resolver_new(const struct dns_options *opt, char *err, size_t errlen)
 	}
 	r->wake[0] = r->wake[1] = -1;
 	r->timeout_ms = opt && opt->query_timeout_ms ? opt->query_timeout_ms : 5000;
+	r->now_ms = opt && opt->now_ms ? opt->now_ms : dns_now_ms;
 	r->max_entries = opt && opt->cache_entries ? opt->cache_entries : 10000;
 	r->nbuckets = r->max_entries < 64 ? 64 : r->max_entries;
 	r->buckets = calloc(r->nbuckets, sizeof(*r->buckets));

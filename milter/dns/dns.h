@@ -41,6 +41,8 @@ struct dns_options {
 	const char *forwarders;     /* NULL or "": /etc/resolv.conf; else "host[@port][,host[@port]...]" */
 	unsigned query_timeout_ms;  /* per query; 0: 5000 */
 	size_t cache_entries;       /* 0: 10000 */
+	uint64_t (*now_ms)(void);   /* the cache's clock (TTLs); NULL: dns_now_ms.
+	                               Tests pass a fake one. Waits always use the real clock. */
 };
 
 enum dns_rcode {

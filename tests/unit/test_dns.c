@@ -218,6 +218,15 @@ teardown_server(void **state)
 	return 0;
 }
 
+/* The cache's fake clock (dns_options.now_ms), moved by the TTL test. */
+static _Atomic uint64_t fake_ms = 1000000;
+
+static uint64_t
+fake_now(void)
+{
+	return atomic_load(&fake_ms);
+}
+
 static struct dns_resolver *
 resolver(unsigned timeout_ms, size_t cache)
 {
@@ -229,6 +238,7 @@ resolver(unsigned timeout_ms, size_t cache)
 	o.forwarders = fwd;
 	o.query_timeout_ms = timeout_ms;
 	o.cache_entries = cache;
+	o.now_ms = fake_now;
 	r = dns_resolver_new(&o, err, sizeof(err));
 	if (r == NULL)
 		fail_msg("dns_resolver_new: %s", err);
@@ -245,7 +255,7 @@ test_test_names_resolve_through_forwarder(void **state)
 	char txt[64];
 
 	(void)state;
-	assert_int_equal(dns_lookup(r, "txt.unit.test", 16, 0, &a), 0);
+	assert_int_equal(dns_lookup(r, "txt.unit.test", ns_t_txt, 0, &a), 0);
 	assert_int_equal(a->rcode, DNS_R_OK);
 	assert_int_equal(a->count, 1);
 	assert_int_equal(dns_txt_join(&a->rr[0], txt, sizeof(txt)), 11);
@@ -265,9 +275,9 @@ test_cache_and_counters(void **state)
 	struct dns_stats st;
 
 	(void)state;
-	assert_int_equal(dns_lookup(r, "txt.unit.test", 16, 0, &a), 0);
+	assert_int_equal(dns_lookup(r, "txt.unit.test", ns_t_txt, 0, &a), 0);
 	dns_answer_free(a);
-	assert_int_equal(dns_lookup(r, "TXT.Unit.Test.", 16, 0, &a), 0);   /* case, trailing dot */
+	assert_int_equal(dns_lookup(r, "TXT.Unit.Test.", ns_t_txt, 0, &a), 0);   /* case, trailing dot */
 	assert_int_equal(a->rcode, DNS_R_OK);
 	assert_true(a->from_cache);
 	assert_true(a->ttl <= 300 && a->ttl > 0);
@@ -288,18 +298,18 @@ test_negative_answers_are_cached(void **state)
 	struct dns_stats st;
 
 	(void)state;
-	assert_int_equal(dns_lookup(r, "nx.unit.test", 1, 0, &a), 0);
+	assert_int_equal(dns_lookup(r, "nx.unit.test", ns_t_a, 0, &a), 0);
 	assert_int_equal(a->rcode, DNS_R_NXDOMAIN);
 	dns_answer_free(a);
-	assert_int_equal(dns_lookup(r, "nx.unit.test", 1, 0, &a), 0);
+	assert_int_equal(dns_lookup(r, "nx.unit.test", ns_t_a, 0, &a), 0);
 	assert_int_equal(a->rcode, DNS_R_NXDOMAIN);
 	assert_true(a->from_cache);
 	dns_answer_free(a);
-	assert_int_equal(dns_lookup(r, "nodata.unit.test", 16, 0, &a), 0);
+	assert_int_equal(dns_lookup(r, "nodata.unit.test", ns_t_txt, 0, &a), 0);
 	assert_int_equal(a->rcode, DNS_R_NODATA);
 	assert_int_equal(a->count, 0);
 	dns_answer_free(a);
-	assert_int_equal(dns_lookup(r, "nodata.unit.test", 16, 0, &a), 0);
+	assert_int_equal(dns_lookup(r, "nodata.unit.test", ns_t_txt, 0, &a), 0);
 	assert_int_equal(a->rcode, DNS_R_NODATA);
 	assert_true(a->from_cache);
 	dns_answer_free(a);
@@ -316,18 +326,23 @@ test_ttl_expiry_requeries(void **state)
 	struct dns_stats st;
 
 	(void)state;
-	assert_int_equal(dns_lookup(r, "short.unit.test", 1, 0, &a), 0);
+	assert_int_equal(dns_lookup(r, "short.unit.test", ns_t_a, 0, &a), 0);
 	assert_int_equal(a->rcode, DNS_R_OK);
 	assert_int_equal(a->ttl, 1);
 	dns_answer_free(a);
-	usleep(1200 * 1000);
-	assert_int_equal(dns_lookup(r, "short.unit.test", 1, 0, &a), 0);
+	atomic_fetch_add(&fake_ms, 999);   /* 1 ms short of the TTL: still cached */
+	assert_int_equal(dns_lookup(r, "short.unit.test", ns_t_a, 0, &a), 0);
+	assert_true(a->from_cache);
+	assert_int_equal(a->ttl, 1);
+	dns_answer_free(a);
+	atomic_fetch_add(&fake_ms, 1);     /* the TTL is over: asked again */
+	assert_int_equal(dns_lookup(r, "short.unit.test", ns_t_a, 0, &a), 0);
 	assert_int_equal(a->rcode, DNS_R_OK);
 	assert_false(a->from_cache);
 	dns_answer_free(a);
 	dns_stats_get(r, &st);
 	assert_int_equal(st.upstream, 2);
-	assert_int_equal(st.cache_hits, 0);
+	assert_int_equal(st.cache_hits, 1);
 	dns_resolver_free(r);
 }
 
@@ -340,7 +355,7 @@ test_timeout_and_deadline(void **state)
 	uint64_t t0 = dns_now_ms();
 
 	(void)state;
-	assert_int_equal(dns_lookup(r, "silent.unit.test", 16, 0, &a), 0);
+	assert_int_equal(dns_lookup(r, "silent.unit.test", ns_t_txt, 0, &a), 0);
 	assert_int_equal(a->rcode, DNS_R_TIMEOUT);
 	assert_null(a->packet);
 	dns_answer_free(a);
@@ -349,16 +364,16 @@ test_timeout_and_deadline(void **state)
 	dns_resolver_free(r);
 	r = resolver(5000, 0);
 	t0 = dns_now_ms();
-	assert_int_equal(dns_lookup(r, "silent.unit.test", 1, t0 + 200, &a), 0);
+	assert_int_equal(dns_lookup(r, "silent.unit.test", ns_t_a, t0 + 200, &a), 0);
 	assert_int_equal(a->rcode, DNS_R_TIMEOUT);
 	dns_answer_free(a);
 	assert_true(dns_now_ms() - t0 < 30000);   /* a hang detector, not a timing check */
 	/* A deadline already past: no query at all. */
-	assert_int_equal(dns_lookup(r, "txt.unit.test", 16, dns_now_ms() - 1, &a), 0);
+	assert_int_equal(dns_lookup(r, "txt.unit.test", ns_t_txt, dns_now_ms() - 1, &a), 0);
 	assert_int_equal(a->rcode, DNS_R_TIMEOUT);
 	dns_answer_free(a);
 	/* The resolver still works after abandoned queries. */
-	assert_int_equal(dns_lookup(r, "txt.unit.test", 16, 0, &a), 0);
+	assert_int_equal(dns_lookup(r, "txt.unit.test", ns_t_txt, 0, &a), 0);
 	assert_int_equal(a->rcode, DNS_R_OK);
 	dns_answer_free(a);
 	dns_stats_get(r, &st);
@@ -376,7 +391,7 @@ test_cache_cap_evicts(void **state)
 
 	(void)state;
 	for (int i = 0; i < 4; i++) {
-		assert_int_equal(dns_lookup(r, names[i], 1, 0, &a), 0);
+		assert_int_equal(dns_lookup(r, names[i], ns_t_a, 0, &a), 0);
 		assert_int_equal(a->rcode, DNS_R_OK);
 		assert_int_equal(a->count, 3);
 		dns_answer_free(a);
@@ -395,17 +410,17 @@ test_bad_names(void **state)
 	char label[80], longname[300];
 
 	(void)state;
-	assert_int_equal(dns_lookup(r, "a..unit.test", 1, 0, &a), 0);
+	assert_int_equal(dns_lookup(r, "a..unit.test", ns_t_a, 0, &a), 0);
 	assert_int_equal(a->rcode, DNS_R_ERROR);
 	dns_answer_free(a);
 	memset(label, 'x', 64);
 	label[64] = '\0';
 	snprintf(longname, sizeof(longname), "%s.unit.test", label);
-	assert_int_equal(dns_lookup(r, longname, 1, 0, &a), 0);
+	assert_int_equal(dns_lookup(r, longname, ns_t_a, 0, &a), 0);
 	assert_int_equal(a->rcode, DNS_R_ERROR);
 	dns_answer_free(a);
 	/* Spaces and '%' are legal octets (SPF macros make them): a normal NXDOMAIN. */
-	assert_int_equal(dns_lookup(r, "a b%c.unit.test", 1, 0, &a), 0);
+	assert_int_equal(dns_lookup(r, "a b%c.unit.test", ns_t_a, 0, &a), 0);
 	assert_int_equal(a->rcode, DNS_R_NXDOMAIN);
 	dns_answer_free(a);
 	dns_resolver_free(r);
@@ -422,7 +437,7 @@ worker_main(void *arg)
 	for (int i = 0; i < 50; i++) {
 		struct dns_answer *a;
 		const char *n = i % 3 == 0 ? "txt.unit.test" : i % 3 == 1 ? "mx.unit.test" : "nx.unit.test";
-		int t = i % 3 == 0 ? 16 : i % 3 == 1 ? 15 : 1;
+		int t = i % 3 == 0 ? ns_t_txt : i % 3 == 1 ? ns_t_mx : ns_t_a;
 		if (dns_lookup(w->r, n, t, 0, &a) != 0) { w->ok = 0; continue; }
 		if (a->rcode != (i % 3 == 2 ? DNS_R_NXDOMAIN : DNS_R_OK))
 			w->ok = 0;
@@ -458,12 +473,12 @@ test_rdata_helpers(void **state)
 	char buf[64];
 
 	(void)state;
-	assert_int_equal(dns_lookup(r, "multi.unit.test", 16, 0, &a), 0);
+	assert_int_equal(dns_lookup(r, "multi.unit.test", ns_t_txt, 0, &a), 0);
 	assert_int_equal(dns_txt_join(&a->rr[0], buf, sizeof(buf)), 6);
 	assert_string_equal(buf, "abcdef");   /* strings joined without separator */
 	assert_int_equal(dns_txt_join(&a->rr[0], buf, 4), -1);   /* does not fit */
 	dns_answer_free(a);
-	assert_int_equal(dns_lookup(r, "mx.unit.test", 15, 0, &a), 0);
+	assert_int_equal(dns_lookup(r, "mx.unit.test", ns_t_mx, 0, &a), 0);
 	assert_int_equal(a->rcode, DNS_R_OK);
 	assert_int_equal(dns_wire_name(a->rr[0].data, a->rr[0].len, 2, buf, sizeof(buf)), 0);
 	assert_string_equal(buf, "mail.unit.test");
