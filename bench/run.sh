@@ -307,6 +307,9 @@ fi
 if [ -f "$BENCH/bridge-overhead.sh" ]; then
   extra "bridge overhead (bench/bridge-overhead.sh)" bash "$BENCH/bridge-overhead.sh"
 fi
+if [ -f "$BENCH/web-spamlog.sh" ]; then
+  extra "spfdkim-web spam log and report on 100,000 lines (bench/web-spamlog.sh)" bash "$BENCH/web-spamlog.sh"
+fi
 
 # --- report ------------------------------------------------------------------
 elapsed=$(( $(date +%s) - started ))

@@ -8,6 +8,11 @@
 # filters.post-data.tab; spfdkim-milter runs as nobody (UserID), the page is
 # started as root with -u nobody and drops to it, as in production. Mail
 # reaches the milter through xmail-milter-bridge on XMail-style spool files.
+# Release goes to a private Postfix (tests/e2e/postfix.sh, no milter) through
+# tests/web/sendmail-smtp.sh, since Postfix's sendmail refuses -C DIR to the
+# unprivileged user the page runs as. Before the browser runs, plain HTTP
+# checks (tests/web/http_checks.py) edit an XMail tab-format config and try
+# refusals, ../ file names and the login rate limit.
 # Screenshots of each page go to $WEB_SHOTS when set (doc/screenshots/).
 . "$(dirname "$0")/../lib.sh"
 . "$TOP/tests/e2e/milter.sh"
@@ -16,15 +21,16 @@
 PER_VARIANT=26
 VARIANTS=${WEB_VARIANTS:-release asan}
 NV=$(wc -w <<<"$VARIANTS")
-plan $((3 + NV * PER_VARIANT))
+HTTP_CHECKS=6
+plan $((3 + HTTP_CHECKS + NV * PER_VARIANT))
 
 WEB_REL=$TOP/milter/spfdkim-web
 if [ ! -x "$WEB_REL" ] || [ ! -x "$(em_bin)" ] || [ ! -x "$(bin release xmail-milter-bridge)" ]; then
-  for i in $(seq $((3 + NV * PER_VARIANT))); do fail "web: spfdkim-web, spfdkim-milter and the bridge are built" "make all"; done
+  for i in $(seq $((3 + HTTP_CHECKS + NV * PER_VARIANT))); do fail "web: spfdkim-web, spfdkim-milter and the bridge are built" "make all"; done
   exit 0
 fi
 if ! $PY -c 'import selenium' 2>/dev/null || [ ! -x /usr/bin/chromedriver ]; then
-  for i in $(seq $((3 + NV * PER_VARIANT))); do fail "web: chromium-driver and python3-selenium are installed" "tools/install-deps.sh test"; done
+  for i in $(seq $((3 + HTTP_CHECKS + NV * PER_VARIANT))); do fail "web: chromium-driver and python3-selenium are installed" "tools/install-deps.sh test"; done
   exit 0
 fi
 need_dns || exit 0
@@ -45,6 +51,29 @@ else fail "web: started as root with no -u it refuses to run" "$out"; fi
 out=$(echo short | "$WEB_REL" passwd "$W0/passwd" bob 2>&1)
 if [ $? -ne 0 ] && grep -q 'too short' <<<"$out"; then pass "web: passwd refuses a password shorter than 8 characters"
 else fail "web: passwd refuses a short password" "$out"; fi
+
+# --- plain HTTP on an XMail tab-format config (tests/web/http_checks.py) ----
+H=$T_TMP/http; mkdir -p "$H/spam"
+printf '# MailRoot/spam-spf-conf.tab written by 76-web.sh\n"Socket"\t"inet:1@127.0.0.1"\n"SPFFailAction"\t"accept"\n"SpamFolder"\t"%s/spam"\n' "$H" > "$H/spam-spf-conf.tab"
+echo "$PW" | "$WEB_REL" passwd "$H/passwd" admin >/dev/null
+chown -R nobody:nogroup "$H"
+HP=$(free_port)
+"$WEB_REL" -c "$H/spam-spf-conf.tab" -P "$H/passwd" -p "$HP" -u nobody >"$H/web.stderr" 2>&1 &
+hpid=$!; track_pid $hpid
+if wait_port "$HP" 10; then
+  out=$(WEB_URL="http://127.0.0.1:$HP" WEB_PASSWORD=$PW CONF=$H/spam-spf-conf.tab MILTER=$(em_bin) \
+        timeout 300 $PY "$TOP/tests/web/http_checks.py" 2>"$H/py.stderr")
+  while IFS= read -r l; do
+    case "$l" in
+      "PASS: "*) pass "${l#PASS: }" ;;
+      "FAIL: "*) n=${l#FAIL: }; fail "${n%% - *}" "${n#* - }" ;;
+    esac
+  done <<<"$out"
+  grep -q . <<<"$out" || fail "web (http): the checks ran" "$(tail -3 "$H/py.stderr")"
+else
+  for i in $(seq $HTTP_CHECKS); do fail "web (http): spfdkim-web listens" "$(cat "$H/web.stderr")"; done
+fi
+kill $hpid 2>/dev/null; wait $hpid 2>/dev/null
 
 # Release (Postfix/Sendmail route) goes through a private Postfix that
 # delivers bob@e2e.test to a Maildir and runs no milter.
