@@ -41,9 +41,16 @@ BINDIR_X := $(B)/bin
 endif
 
 WARN    := -Wall -Wextra -Werror -Wshadow -Wformat=2 -Wno-format-nonliteral
-BSD_CF  := $(shell pkg-config --cflags libbsd-overlay 2>/dev/null || echo -isystem /usr/include/bsd -DLIBBSD_OVERLAY)
-BASE_CF := -std=c11 -D_GNU_SOURCE $(WARN) $(BSD_CF) -pthread -MMD -MP
-LIBS    := -lmilter -lunbound -lresolv -lbsd -lssl -lcrypto -lpthread -lm
+# Libraries with a pkg-config file are found through it, so one installed
+# elsewhere (PKG_CONFIG_PATH) is used whole; libmilter has none. Debian 12's
+# libunbound.pc names libevent and nettle, hence libevent-dev in
+# tools/install-deps.sh. libsystemd (sd_notify) is the daemon's alone.
+PKGS     := libunbound libssl libcrypto libbsd-overlay
+PKG_CF   := $(shell pkg-config --cflags $(PKGS) libsystemd 2>/dev/null)
+PKG_LIBS := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
+SD_LIBS  := $(shell pkg-config --libs libsystemd 2>/dev/null)
+BASE_CF := -std=c11 -D_GNU_SOURCE $(WARN) $(PKG_CF) -pthread -MMD -MP
+LIBS    := -lmilter $(PKG_LIBS) -lresolv -lpthread -lm
 
 ifeq ($(VARIANT),release)
 CC      ?= cc
@@ -131,7 +138,7 @@ BENCH_BINS := $(patsubst bench/%.c,$(B)/bench/%,$(BENCH_SRC))
 
 PROGS := $(if $(DAEMON_SRC),$(MILTER_BIN)) $(if $(CTL_SRC),$(CTL_BIN)) $(if $(WEB_SRC),$(WEB_BIN)) $(if $(BRIDGE_SRC),$(BRIDGE_BIN))
 
-.PHONY: FORCE print-layers all programs tests fuzz-build run test bench fuzz conformance install clean deps-build deps-test
+.PHONY: FORCE pkg-check print-layers all programs tests fuzz-build run test bench fuzz conformance install clean deps-build deps-test
 
 ifeq ($(VARIANT),fuzz)
 all: $(FUZZ_BINS)
@@ -141,7 +148,7 @@ endif
 programs: $(PROGS)
 tests: $(UNIT_BINS) $(TOOL_BINS) $(BENCH_BINS)
 
-$(B)/obj/%.o: %.c
+$(B)/obj/%.o: %.c | pkg-check
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CF) $(LAYER_CF) $(GEN_CF) -c -o $@ $<
 
@@ -156,7 +163,7 @@ $(CLIENT_LIB): $(call obj,$(CLIENT_SRC))
 
 $(MILTER_BIN): $(call obj,$(DAEMON_SRC)) $(ENGINE_LIBS)
 	@mkdir -p $(dir $@)
-	$(CC) $(ALL_LD) -pthread -o $@ $^ $(LIBS)
+	$(CC) $(ALL_LD) -pthread -o $@ $^ $(LIBS) $(SD_LIBS)
 
 $(CTL_BIN): $(call obj,$(CTL_SRC)) $(ENGINE_LIBS)
 	@mkdir -p $(dir $@)
@@ -203,6 +210,11 @@ $(B)/fuzz/%: $(B)/obj/tests/fuzz/%.o $(TEST_LIBS)
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_LD) -fsanitize=fuzzer -pthread -o $@ $^ $(WEB_LIBS) $(LIBS)
 
+# Before the first compile: every pkg-config library is there.
+pkg-check:
+	@pkg-config --exists $(PKGS) libsystemd || { pkg-config --print-errors --exists $(PKGS) libsystemd; \
+	  echo "missing build dependencies: run make deps-build (tools/install-deps.sh build)" >&2; exit 1; }
+
 # "LAYER DIR DEP..." per line, for tests/suites/05-layers.sh.
 print-layers:
 	@$(foreach l,$(LAYERS),echo "$(l) $(call ldir,$(l)) $(LAYER_DEPS_$(l))";)
@@ -239,8 +251,16 @@ bench:
 	@$(MAKE) -j$(JOBS) --no-print-directory all
 	@bash bench/run.sh
 
+# systemd files: the unit names PREFIX=/usr/local (contrib/systemd is usable
+# as it is); install writes PREFIX in its place. systemd searches
+# PREFIX/lib/... for PREFIX /usr/local and /usr; Debian's package sets
+# UNITDIR=/lib/systemd/system (debian/rules).
+UNITDIR     ?= $(PREFIX)/lib/systemd/system
+SYSUSERSDIR ?= $(PREFIX)/lib/sysusers.d
+TMPFILESDIR ?= $(PREFIX)/lib/tmpfiles.d
+
 install: programs
-	install -d $(DESTDIR)$(PREFIX)/sbin $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/libexec/spfdkim-milter
+	install -d $(DESTDIR)$(PREFIX)/sbin $(DESTDIR)$(PREFIX)/bin
 	install -m 755 $(MILTER_BIN) $(DESTDIR)$(PREFIX)/sbin/spfdkim-milter
 	install -m 755 $(CTL_BIN) $(DESTDIR)$(PREFIX)/bin/spfdkim-ctl
 	install -m 755 $(WEB_BIN) $(DESTDIR)$(PREFIX)/sbin/spfdkim-web
@@ -250,6 +270,11 @@ install: programs
 	for m in $(wildcard man/*.[1-8]); do \
 	  s=$${m##*.}; install -d $(DESTDIR)$(PREFIX)/share/man/man$$s; \
 	  install -m 644 $$m $(DESTDIR)$(PREFIX)/share/man/man$$s/; done
+	install -d $(DESTDIR)$(UNITDIR) $(DESTDIR)$(SYSUSERSDIR) $(DESTDIR)$(TMPFILESDIR)
+	sed 's|/usr/local/|$(PREFIX)/|g' contrib/systemd/spfdkim-milter.service > $(DESTDIR)$(UNITDIR)/spfdkim-milter.service
+	chmod 644 $(DESTDIR)$(UNITDIR)/spfdkim-milter.service
+	install -m 644 contrib/systemd/spfdkim-milter.sysusers $(DESTDIR)$(SYSUSERSDIR)/spfdkim-milter.conf
+	install -m 644 contrib/systemd/spfdkim-milter.tmpfiles $(DESTDIR)$(TMPFILESDIR)/spfdkim-milter.conf
 
 clean:
 	rm -rf build milter/spfdkim-milter milter/spfdkim-ctl milter/spfdkim-web xmail-bridge/xmail-milter-bridge

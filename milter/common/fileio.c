@@ -119,3 +119,31 @@ fileio_read_file(const char *path, size_t cap, char **text, size_t *len,
 	close(fd);
 	return rc;
 }
+
+int
+fileio_mkdir_p(const char *path, mode_t mode, char *err, size_t errlen)
+{
+	char p[4096];
+	size_t n = strlen(path);
+	struct stat st;
+
+	if (n == 0 || n >= sizeof(p)) {
+		snprintf(err, errlen, "\"%.80s\": empty or too long a directory name", path);
+		return -1;
+	}
+	memcpy(p, path, n + 1);
+	/* Each prefix ending before a '/', then the whole path. */
+	for (size_t i = 1; i <= n; i++) {
+		if (p[i] != '/' && p[i] != '\0')
+			continue;
+		if (p[i - 1] == '/')
+			continue;
+		p[i] = '\0';
+		if (mkdir(p, mode) < 0 && !(errno == EEXIST && stat(p, &st) == 0 && S_ISDIR(st.st_mode))) {
+			syserr_fmt(err, errlen, "%s", p);
+			return -1;
+		}
+		p[i] = path[i];
+	}
+	return 0;
+}

@@ -29,4 +29,11 @@ int fileio_read_file(const char *path, size_t cap, char **text, size_t *len,
 int fileio_read_fd(int fd, const char *name, size_t cap, char **text, size_t *len,
     char *err, size_t errlen);
 
+/*
+ * Creates directory path and any missing parents (like mkdir -p), each new
+ * one with mode (before the umask); an existing directory is fine. Returns
+ * 0, or -1 with "path: reason" naming the component that failed in err.
+ */
+int fileio_mkdir_p(const char *path, mode_t mode, char *err, size_t errlen);
+
 #endif

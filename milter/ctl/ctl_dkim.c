@@ -3,7 +3,8 @@
  * ctl_dkim.c - spfdkim-ctl genkey and dkim-verify.
  *
  *   genkey -d DOMAIN -s SELECTOR [-t rsa|ed25519] [-b BITS] [-D DIR]
- *       writes DIR/SELECTOR.private (PEM, mode 0600, never overwrites) and
+ *       writes DIR/SELECTOR.private (PEM, mode 0600, never overwrites; DIR
+ *       and its missing parents are made with mode 0700) and
  *       prints the TXT record and a zone-file line (strings of <= 255 bytes).
  *   dkim-verify FILE [--resolver HOST@PORT] [--min-key-bits N]
  *               [--max-signatures N] [--timeout MS]
@@ -80,6 +81,12 @@ ctl_genkey(int argc, char **argv)
 	}
 	if (!ed && (bits < 1024 || bits > 8192)) {
 		fprintf(stderr, "genkey: -b %u: RSA keys must be 1024..8192 bits (2048 recommended)\n", bits);
+		return 2;
+	}
+	/* A missing DIR is made (0700: it holds private keys). */
+	char why[512];
+	if (fileio_mkdir_p(dir, 0700, why, sizeof(why)) < 0) {
+		fprintf(stderr, "genkey: -D %s\n", why);
 		return 2;
 	}
 

@@ -28,6 +28,7 @@
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
+#include <systemd/sd-daemon.h>
 #include <unistd.h>
 
 #include "config.h"
@@ -424,6 +425,8 @@ main(int argc, char **argv)
 	pthread_sigmask(SIG_UNBLOCK, &set, NULL);
 	log_info("spfdkim-milter started on %s (config %s, pid %ld, version %s)", rt->cfg->socket,
 	    rt->cfg->source, (long)getpid(), spfdkim_version());
+	/* systemd Type=notify: the socket listens (a no-op without NOTIFY_SOCKET). */
+	sd_notifyf(0, "READY=1\nSTATUS=listening on %s", rt->cfg->socket);
 
 	for (;;) {
 		char sig;
@@ -433,10 +436,13 @@ main(int argc, char **argv)
 			continue;
 		if (n <= 0 || sig == 'X')
 			break;
-		if ((sig == SIGHUP || sig == SIGUSR1) && !stopping)
+		if ((sig == SIGHUP || sig == SIGUSR1) && !stopping) {
+			sd_notify(0, "RELOADING=1");
 			reload(&o);
-		else if ((sig == SIGTERM || sig == SIGINT) && !stopping) {
+			sd_notify(0, "READY=1");
+		} else if ((sig == SIGTERM || sig == SIGINT) && !stopping) {
 			log_info("stopping on signal %d", sig);
+			sd_notify(0, "STOPPING=1");
 			stopping = 1;
 			if ((rt = runtime_acquire()) != NULL) {
 				pthread_t wt;

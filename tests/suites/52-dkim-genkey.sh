@@ -5,7 +5,7 @@
 # second test unbound, a message signed with the new key verifies as pass
 # with our verifier and dkimpy.
 . "$(dirname "$0")/../lib.sh"
-plan 16
+plan 17
 ctl=$(bin release spfdkim-ctl)
 signer=$(bin release dkim_sign_file)
 k="$T_TMP/keys"; mkdir -p "$k"
@@ -31,6 +31,10 @@ for s in $(grep -o '"[^"]*"' <<< "$line" | awk '{print length($0) - 2}'); do [ "
 [ $rc -eq 2 ] && pass "genkey refuses to overwrite an existing key" || fail "genkey refuses to overwrite an existing key" "rc=$rc"
 "$ctl" genkey -d gen.dkim.test -s weak -b 512 -D "$k" > /dev/null 2>&1; rc=$?
 [ $rc -eq 2 ] && [ ! -e "$k/weak.private" ] && pass "genkey refuses RSA keys under 1024 bits" || fail "genkey refuses RSA keys under 1024 bits" "rc=$rc"
+out=$("$ctl" genkey -d gen.dkim.test -s new -t ed25519 -D "$k/new/dir" 2>&1); rc=$?
+if [ $rc -eq 0 ] && [ "$(stat -c %a "$k/new/dir" 2>/dev/null) $(stat -c %a "$k/new/dir/new.private" 2>/dev/null)" = "700 600" ]; then
+  pass "genkey -D DIR creates a missing DIR (and parents) with mode 0700, the key 0600"
+else fail "genkey -D DIR creates a missing DIR (and parents) with mode 0700" "rc=$rc $out $(ls -la "$k/new" 2>&1)"; fi
 "$ctl" genkey -d gen.dkim.test -s x -t dsa -D "$k" > /dev/null 2>&1; rc=$?
 [ $rc -eq 2 ] && pass "genkey -t dsa is a usage error" || fail "genkey -t dsa is a usage error" "rc=$rc"
 

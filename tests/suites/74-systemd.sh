@@ -5,9 +5,12 @@
 # namespace, so the real paths in the unit resolve and nothing is installed
 # on the machine), sysusers/tmpfiles entries work in a scratch root, and the
 # unit's own ExecStartPre/ExecStart/ExecReload command lines start, reload
-# (SIGHUP) and stop the milter as an unprivileged user.
+# (SIGHUP) and stop the milter as an unprivileged user, telling systemd
+# (Type=notify, a NOTIFY_SOCKET of our own) when it is ready. `make install`
+# puts the unit, sysusers and tmpfiles files under PREFIX, with PREFIX in
+# the unit's paths.
 . "$(dirname "$0")/../lib.sh"
-plan 9
+plan 13
 
 UNIT=$TOP/contrib/systemd/spfdkim-milter.service
 SYSU=$TOP/contrib/systemd/spfdkim-milter.sysusers
@@ -23,10 +26,28 @@ for k in ExecStart ExecReload RuntimeDirectory User NoNewPrivileges ProtectSyste
   grep -q "^$k=" "$UNIT" || bad="$bad missing:$k"
 done
 [ "$(unit_value ExecReload)" = '/bin/kill -HUP $MAINPID' ] || bad="$bad ExecReload"
+[ "$(unit_value Type)" = notify ] || bad="$bad Type"
 [ "$(unit_value User)" != root ] && [ -n "$(unit_value User)" ] || bad="$bad User"
 awk '/^\[/{s=$0; next} /^[A-Za-z]/ && s=="" {exit 1}' "$UNIT" || bad="$bad key-before-section"
-if [ -z "$bad" ]; then pass "systemd unit: ExecReload=/bin/kill -HUP \$MAINPID, RuntimeDirectory, User=$(unit_value User) (not root), hardening keys present"
-else fail "systemd unit: ExecReload, RuntimeDirectory, non-root User, hardening keys present" "$bad"; fi
+if [ -z "$bad" ]; then pass "systemd unit: Type=notify, ExecReload=/bin/kill -HUP \$MAINPID, RuntimeDirectory, User=$(unit_value User) (not root), hardening keys present"
+else fail "systemd unit: Type=notify, ExecReload, RuntimeDirectory, non-root User, hardening keys present" "$bad"; fi
+
+# --- make install: the unit, sysusers and tmpfiles files, PREFIX substituted -
+if [ -x "$MILTER" ] && make -s -C "$TOP" install DESTDIR="$T_TMP/opt" PREFIX=/opt/sdm >"$T_TMP/install-opt.log" 2>&1; then
+  I=$T_TMP/opt/opt/sdm/lib
+  if cmp -s "$I/sysusers.d/spfdkim-milter.conf" "$SYSU" && cmp -s "$I/tmpfiles.d/spfdkim-milter.conf" "$TMPF" &&
+     [ -f "$I/systemd/system/spfdkim-milter.service" ]; then
+    pass "make install PREFIX=/opt/sdm: PREFIX/lib/systemd/system/spfdkim-milter.service, PREFIX/lib/sysusers.d and tmpfiles.d/spfdkim-milter.conf"
+  else fail "make install PREFIX=/opt/sdm: unit, sysusers and tmpfiles files" "$(cd "$T_TMP/opt" && find . -path '*lib*' | tr '\n' ' ')"; fi
+  u=$I/systemd/system/spfdkim-milter.service
+  if grep -q '^ExecStart=/opt/sdm/sbin/spfdkim-milter -f ' "$u" && grep -q '^ExecStartPre=/opt/sdm/sbin/spfdkim-milter -n ' "$u" &&
+     ! grep -v '^#' "$u" | grep -q '/usr/local'; then
+    pass "make install PREFIX=/opt/sdm: the installed unit runs /opt/sdm/sbin/spfdkim-milter (no /usr/local left)"
+  else fail "make install PREFIX=/opt/sdm: the installed unit runs /opt/sdm/sbin/spfdkim-milter" "$(grep -E '^Exec|/usr/local' "$u" 2>&1 | tr '\n' ' ')"; fi
+else
+  fail "make install PREFIX=/opt/sdm: unit, sysusers and tmpfiles files" "not built, or: $(tail -2 "$T_TMP/install-opt.log" 2>/dev/null)"
+  fail "make install PREFIX=/opt/sdm: the installed unit runs /opt/sdm/sbin/spfdkim-milter" "make install failed"
+fi
 
 # --- systemd-analyze verify -----------------------------------------------
 if ! command -v systemd-analyze >/dev/null; then
@@ -104,7 +125,30 @@ if (umask 0007; setpriv --reuid=nobody --regid=nogroup --clear-groups --no-new-p
 else
   fail "systemd unit: ExecStartPre accepts a valid config as a non-root user" "$(cat "$T_TMP/pre.log")"
 fi
-(umask 0007; exec setpriv --reuid=nobody --regid=nogroup --clear-groups --no-new-privs $start) >"$T_TMP/start.log" 2>&1 &
+# systemd's side of Type=notify: a datagram socket; at READY=1 it checks
+# that the milter's port already accepts.
+NS=$T_TMP/notify.sock
+$PY - "$NS" "$PORT" "$T_TMP/notify.log" <<'EOF' &
+import os, socket, sys
+path, port, log = sys.argv[1], int(sys.argv[2]), sys.argv[3]
+s = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+s.bind(path)
+os.chmod(path, 0o777)
+with open(log, 'a', buffering=1) as f:
+    while True:
+        for line in s.recv(4096).decode().split('\n'):
+            if line == 'READY=1':
+                c = socket.socket()
+                try:
+                    c.connect(('127.0.0.1', port)); line += ' (port accepting)'
+                except OSError:
+                    line += ' (port refused)'
+                c.close()
+            f.write(line + '\n')
+EOF
+track_pid $!
+wait_file "$NS" 10
+(umask 0007; NOTIFY_SOCKET=$NS exec setpriv --reuid=nobody --regid=nogroup --clear-groups --no-new-privs $start) >"$T_TMP/start.log" 2>&1 &
 MAINPID=$!; track_pid $MAINPID
 if wait_port "$PORT" 10 && wait_file "$RUN/spfdkim-milter.pid" 5 && [ "$(cat "$RUN/spfdkim-milter.pid")" = "$MAINPID" ]; then
   pass "systemd unit: ExecStart runs in the foreground as nobody, listens, writes its pid to the RuntimeDirectory"
@@ -122,4 +166,12 @@ fi
 kill -TERM "$MAINPID"; wait "$MAINPID"; rc=$?
 if [ $rc -eq 0 ] && grep -q 'stopped' "$RUN/milter.log"; then pass "systemd unit: SIGTERM (systemctl stop) ends the milter with exit 0"
 else fail "systemd unit: SIGTERM (systemctl stop) ends the milter with exit 0" "rc=$rc"; fi
+sleep 0.2
+if [ "$(grep -m1 '^READY=1' "$T_TMP/notify.log")" = "READY=1 (port accepting)" ] &&
+   grep -qx "STATUS=listening on inet:$PORT@127.0.0.1" "$T_TMP/notify.log"; then
+  pass "systemd Type=notify: READY=1 comes once the socket accepts, with STATUS=listening on inet:$PORT@127.0.0.1"
+else fail "systemd Type=notify: READY=1 once the socket accepts" "$(tr '\n' '|' < "$T_TMP/notify.log" 2>/dev/null)"; fi
+if [ "$(grep -E '^(RELOADING|READY|STOPPING)=1' "$T_TMP/notify.log" | cut -d' ' -f1 | tr '\n' ' ')" = "READY=1 RELOADING=1 READY=1 STOPPING=1 " ]; then
+  pass "systemd Type=notify: the reload is RELOADING=1 then READY=1, the stop STOPPING=1"
+else fail "systemd Type=notify: RELOADING=1/READY=1 at reload, STOPPING=1 at stop" "$(tr '\n' '|' < "$T_TMP/notify.log" 2>/dev/null)"; fi
 exit 0
