@@ -138,7 +138,7 @@ BENCH_BINS := $(patsubst bench/%.c,$(B)/bench/%,$(BENCH_SRC))
 
 PROGS := $(if $(DAEMON_SRC),$(MILTER_BIN)) $(if $(CTL_SRC),$(CTL_BIN)) $(if $(WEB_SRC),$(WEB_BIN)) $(if $(BRIDGE_SRC),$(BRIDGE_BIN))
 
-.PHONY: FORCE pkg-check print-layers all programs tests fuzz-build run test bench fuzz conformance install clean deps-build deps-test
+.PHONY: FORCE pkg-check print-layers all programs tests fuzz-build run test bench fuzz fuzz-long conformance install clean deps-build deps-test
 
 ifeq ($(VARIANT),fuzz)
 all: $(FUZZ_BINS)
@@ -245,6 +245,12 @@ conformance: deps-test
 fuzz: deps-test
 	@$(MAKE) -j$(JOBS) --no-print-directory VARIANT=fuzz all
 	@FUZZ_SECONDS=$${FUZZ_SECONDS:-300} bash tests/fuzz/run.sh
+
+# Every target to 10 M executions (FUZZ_RUNS), or FUZZ_SECONDS each when
+# given; prints executions, exec/s and crashes per target.
+fuzz-long: deps-test
+	@$(MAKE) -j$(JOBS) --no-print-directory VARIANT=fuzz all
+	@FUZZ_SECONDS=$(FUZZ_SECONDS) FUZZ_RUNS=$(or $(FUZZ_RUNS),10000000) bash tests/fuzz/run.sh --long
 
 bench:
 	@sh tools/install-deps.sh bench

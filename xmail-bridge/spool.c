@@ -19,6 +19,7 @@
 
 #include "buf.h"
 #include "log.h"
+#include "mailaddr.h"
 #include "spool.h"
 #include "spool_int.h"
 
@@ -147,30 +148,21 @@ parse_line1(struct spool *s, const char *p, size_t len)
 	s->line1_ok = 1;
 }
 
-/* "<addr> rest" or "addr rest" after the verb; *addr is malloc'ed. */
+/*
+ * "<addr> rest" or "addr rest" after the verb, read by mailaddr_parse_path()
+ * as the milter reads MAIL and RCPT; *addr is malloc'ed.
+ */
 static int
 take_addr(const char *p, size_t len, char **addr, size_t *used)
 {
-	size_t i = 0, a, e;
-
-	while (i < len && (p[i] == ' ' || p[i] == '\t'))
-		i++;
-	if (i < len && p[i] == '<') {
-		const char *gt = memchr(p + i, '>', len - i);
-		if (gt == NULL)
-			return -1;
-		a = i + 1;
-		e = (size_t)(gt - p);
-		i = e + 1;
-	} else {
-		a = i;
-		while (i < len && p[i] != ' ' && p[i] != '\t')
-			i++;
-		e = i;
+	if ((*addr = malloc(len + 1)) == NULL)
+		return -1;
+	if (mailaddr_parse_path(p, len, *addr, len + 1, used) < 0) {
+		free(*addr);
+		*addr = NULL;
+		return -1;
 	}
-	*addr = spool_memdup0(p + a, e - a);
-	*used = i;
-	return *addr ? 0 : -1;
+	return 0;
 }
 
 static int

@@ -399,3 +399,43 @@ mailaddr_author_domain(size_t nfrom, enum mailaddr_status st, const struct maila
 	*why = w;
 	return NULL;
 }
+
+int
+mailaddr_parse_path(const char *p, size_t len, char *out, size_t outlen, size_t *used)
+{
+	size_t i = 0, a, e;
+
+	while (i < len && (p[i] == ' ' || p[i] == '\t'))
+		i++;
+	if (i < len && p[i] == '<') {
+		int inq = 0;
+
+		a = ++i;
+		for (; i < len && (inq || p[i] != '>'); i++) {
+			if (p[i] == '\\' && i + 1 < len)
+				i++;
+			else if (p[i] == '"')
+				inq = !inq;
+		}
+		if (i >= len)
+			return -1;
+		e = i++;
+		/* "@a,@b:mailbox": the source route ends at the first ':' after an '@' start. */
+		if (a < e && p[a] == '@') {
+			const char *colon = memchr(p + a, ':', e - a);
+			if (colon != NULL)
+				a = (size_t)(colon - p) + 1;
+		}
+	} else {
+		a = i;
+		while (i < len && p[i] != ' ' && p[i] != '\t')
+			i++;
+		e = i;
+	}
+	if (e - a >= outlen)
+		return -1;
+	memcpy(out, p + a, e - a);
+	out[e - a] = '\0';
+	*used = i;
+	return 0;
+}

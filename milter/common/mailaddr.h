@@ -2,7 +2,7 @@
 /*
  * mailaddr.h - the one RFC 5322 address parser: the domains of a From:
  * field value, for every layer that needs the author (DKIM signing, SPF
- * header-from, DMARC).
+ * header-from, DMARC); and the one reader of SMTP envelope paths.
  *
  * Accepts RFC 5322 section 3.4 address-list syntax with groups (RFC 6854
  * allows them in From:), display names as phrase or obs-phrase, quoted
@@ -62,5 +62,19 @@ enum mailaddr_status mailaddr_parse_from(const char *value, struct mailaddr_list
  */
 const char *mailaddr_author_domain(size_t nfrom, enum mailaddr_status st,
                                    const struct mailaddr_list *l, const char **why);
+
+/*
+ * The address of an SMTP path as an MTA gives it (MAIL FROM / RCPT TO,
+ * RFC 5321 4.1.2): "<" [source-route ":"] mailbox ">", "<>" for the null
+ * sender, or a bare address up to the first blank. Reads at most len bytes
+ * of p (no NUL needed); a quoted local-part may hold '>' or blanks. Writes
+ * the mailbox without brackets and without the obsolete source route (which
+ * RFC 5321 says to ignore) into out, "" for "<>"; *used is the bytes read,
+ * so what follows are ESMTP parameters. Returns 0, or -1 for a '<' without
+ * its '>' or a mailbox that does not fit outlen (the caller picks the cap:
+ * len + 1 always fits). Used by the milter (MAIL, RCPT) and the bridge
+ * (the spool's MAIL FROM: and RCPT TO: lines).
+ */
+int mailaddr_parse_path(const char *p, size_t len, char *out, size_t outlen, size_t *used);
 
 #endif

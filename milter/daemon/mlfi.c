@@ -434,23 +434,23 @@ cb_helo(SMFICTX *ctx, char *helo)
 	return done(s, SMFIP_NR_HELO);
 }
 
-/* "<a@b>" or "a@b" (source routes dropped) into out; "" for <>. */
+/*
+ * The mailbox of a MAIL or RCPT argument (mailaddr_parse_path: brackets and
+ * source route dropped, "" for <>), control bytes made '?'. An argument it
+ * cannot read (no closing '>', too long) is kept as the MTA gave it, so the
+ * check still runs on what the client sent.
+ */
 static void
-parse_mailfrom(const char *arg, char *out, size_t outlen)
+parse_path(const char *arg, char *out, size_t outlen)
 {
 	char tmp[512];
-	char *p = tmp, *e, *colon;
+	size_t used;
 
-	copy_clean(tmp, sizeof(tmp), arg ? arg : "");
-	while (*p == ' ')
-		p++;
-	if (*p == '<')
-		p++;
-	if ((e = strrchr(p, '>')) != NULL)
-		*e = '\0';
-	if (*p == '@' && (colon = strchr(p, ':')) != NULL)
-		p = colon + 1;
-	strlcpy(out, p, outlen);
+	if (arg == NULL)
+		arg = "";
+	if (mailaddr_parse_path(arg, strlen(arg), tmp, sizeof(tmp), &used) < 0)
+		strlcpy(tmp, arg, sizeof(tmp));
+	copy_clean(out, outlen, tmp);
 }
 
 static sfsistat
@@ -471,7 +471,7 @@ cb_envfrom(SMFICTX *ctx, char **argv)
 	t->start_ms = dns_now_ms();
 	if ((v = smfi_getsymval(ctx, "i")) != NULL)
 		copy_clean(t->qid, sizeof(t->qid), v);
-	parse_mailfrom(argv[0], t->mailfrom, sizeof(t->mailfrom));
+	parse_path(argv[0], t->mailfrom, sizeof(t->mailfrom));
 	v = smfi_getsymval(ctx, "{auth_authen}");
 	t->authed = v != NULL && v[0] != '\0';
 	t->skip = t->authed && c->skip_auth ? SKIP_AUTH : s->conn_skip;
@@ -562,7 +562,7 @@ cb_envrcpt(SMFICTX *ctx, char **argv)
 		quickack(s);
 	if (t->nrcpts >= MLFI_MAX_RCPTS)
 		return done(s, SMFIP_NR_RCPT);
-	parse_mailfrom(argv[0], tmp, sizeof(tmp));
+	parse_path(argv[0], tmp, sizeof(tmp));
 	if ((t->rcpts[t->nrcpts] = strdup(tmp)) != NULL)
 		t->nrcpts++;
 	return done(s, SMFIP_NR_RCPT);

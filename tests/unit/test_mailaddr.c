@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * test_mailaddr.c - the RFC 5322 From: parser: which domains a value names,
- * and which values give no usable author domain.
+ * and which values give no usable author domain; and the SMTP path reader.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -157,6 +157,37 @@ author_domain_needs_exactly_one_from_and_one_domain(void **st)
 	assert_string_equal(why, "unparseable From: header field");
 }
 
+/* Parses the path v; want NULL for an error, else the mailbox and the rest. */
+static void
+path(const char *v, const char *want, const char *rest)
+{
+	char out[64];
+	size_t used = 0;
+	int r = mailaddr_parse_path(v, strlen(v), out, sizeof(out), &used);
+
+	if (want == NULL) {
+		assert_int_equal(r, -1);
+		return;
+	}
+	assert_int_equal(r, 0);
+	assert_string_equal(out, want);
+	assert_string_equal(v + used, rest);
+}
+
+static void
+envelope_paths_give_the_mailbox(void **st)
+{
+	(void)st;
+	path("<alice@example.com>", "alice@example.com", "");
+	path("<>", "", "");
+	path(" <bob@example.com> SIZE=100 BODY=8BITMIME", "bob@example.com", " SIZE=100 BODY=8BITMIME");
+	path("carol@example.com SIZE=1", "carol@example.com", " SIZE=1");
+	path("<@relay.example,@r2.example:dave@example.com>", "dave@example.com", "");
+	path("<\"a>b c\"@example.com> X=1", "\"a>b c\"@example.com", " X=1");
+	path("<alice@example.com", NULL, NULL);
+	path("<x@0123456789012345678901234567890123456789012345678901234567890.example>", NULL, NULL);
+}
+
 int
 main(void)
 {
@@ -168,6 +199,7 @@ main(void)
 		cmocka_unit_test(unparseable_values_are_invalid),
 		cmocka_unit_test(caps_hold),
 		cmocka_unit_test(author_domain_needs_exactly_one_from_and_one_domain),
+		cmocka_unit_test(envelope_paths_give_the_mailbox),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
