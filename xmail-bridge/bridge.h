@@ -46,6 +46,8 @@ struct run {
 
 /* bridge_report.c: the detail field, the log line, the .rej and exit code. */
 void set_detail(struct run *r, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* The same for a failed system call: ": strerror(errno)" appended (syserr_fmt). */
+void set_detail_sys(struct run *r, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 void write_log(struct run *r);
 /* Exit 3 with a one-line .rej folded from reply (temp: 451 class, else
  * 550), or accept when the .rej cannot be written on a temporary verdict

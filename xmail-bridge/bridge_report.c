@@ -16,6 +16,8 @@
 #include <unistd.h>
 
 #include "bridge.h"
+#include "fileio.h"
+#include "log.h"
 
 void
 set_detail(struct run *r, const char *fmt, ...)
@@ -31,6 +33,21 @@ set_detail(struct run *r, const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(r->detail + n, sizeof(r->detail) - n, fmt, ap);
 	va_end(ap);
+}
+
+void
+set_detail_sys(struct run *r, const char *fmt, ...)
+{
+	int saved = errno;
+	char what[512], e[640];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(what, sizeof(what), fmt, ap);
+	va_end(ap);
+	errno = saved;
+	syserr_fmt(e, sizeof(e), "%s", what);
+	set_detail(r, "%s", e);
 }
 
 /* XMail log style: every field in double quotes, TAB-separated, LF. XMail
@@ -109,9 +126,8 @@ static int
 write_rej(struct run *r, const char *line)
 {
 	char path[4096];
-	int fd;
+	int fd, bad;
 	struct buf b;
-	ssize_t w;
 
 	if (snprintf(path, sizeof(path), "%s.rej", r->o.file) >= (int)sizeof(path))
 		return -1;
@@ -123,14 +139,14 @@ write_rej(struct run *r, const char *line)
 	}
 	fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
 	if (fd < 0) {
-		set_detail(r, "%s: %s", path, strerror(errno));
+		set_detail_sys(r, "%s", path);
 		return -1;
 	}
 	buf_init(&b, 0);
 	buf_printf(&b, "%s\r\n", line);
-	w = write(fd, b.data, b.len);
-	if (w != (ssize_t)b.len || close(fd) < 0) {
-		set_detail(r, "%s: write: %s", path, w < 0 ? strerror(errno) : "short write");
+	bad = fileio_write_all(fd, b.data, b.len) < 0;
+	if (close(fd) < 0 || bad) {
+		set_detail_sys(r, "%s: write", path);
 		buf_free(&b);
 		unlink(path);
 		return -1;

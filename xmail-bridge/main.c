@@ -249,7 +249,7 @@ read_spool(struct run *r, struct call *k)
 	int rc;
 
 	if ((k->fd = open(o->file, O_RDONLY | O_CLOEXEC)) < 0) {
-		set_detail(r, "%s: %s", o->file, strerror(errno));
+		set_detail_sys(r, "%s", o->file);
 		finish_error(r);
 		return 1;
 	}
@@ -538,7 +538,7 @@ accept_message(struct run *r, struct call *k)
 	}
 	if (k->rb.used) {
 		if (replbody_finish(&k->rb) < 0) {
-			set_detail(r, "cannot store the replacement body: %s", strerror(errno));
+			set_detail_sys(r, "cannot store the replacement body");
 			finish_error(r);
 			return;
 		}

@@ -545,61 +545,67 @@ spool_parse_mem(const char *p, size_t len, struct spool *s, char *err, size_t er
 int
 spool_parse_fd(int fd, const char *path, struct spool *s, char *err, size_t errlen)
 {
+	const size_t cap = SPOOL_MAX_ENVELOPE + SPOOL_MAX_HEADER_BYTES;
 	struct buf b;
-	int eof = 0, r;
+	int eof = 0, r = -1;
 	off_t off = 0;
 	struct stat st;
 	char perr[256];
+	char *tmp = NULL;
 
 	memset(s, 0, sizeof(*s));
 	if (fstat(fd, &st) < 0) {
 		syserr_fmt(err, errlen, "%s: fstat", path);
 		return -1;
 	}
-	buf_init(&b, SPOOL_MAX_ENVELOPE + SPOOL_MAX_HEADER_BYTES + READ_STEP);
-	char *tmp = malloc(READ_STEP);
-	if (tmp == NULL) {
-		snprintf(err, errlen, "%s: out of memory", path);
-		return -1;
-	}
+	buf_init(&b, cap);
 	for (;;) {
-		ssize_t n = pread(fd, tmp, READ_STEP, off);
+		/* Each read doubles what we hold, so a header section of n bytes
+		 * is parsed O(log n) times, not n / 64 KB times. */
+		size_t want = b.len < READ_STEP ? READ_STEP : b.len;
+		ssize_t n;
+		char *t;
 
-		if (n > 0 && buf_append(&b, tmp, (size_t)n) < 0) {
-			int big = b.len + (size_t)n > SPOOL_MAX_ENVELOPE + SPOOL_MAX_HEADER_BYTES;
-			free(tmp);
-			buf_free(&b);
-			if (!big) {
-				snprintf(err, errlen, "%s: out of memory", path);
-				return -1;
-			}
-			snprintf(err, errlen, "%s: envelope and headers exceed %d bytes", path,
-			    SPOOL_MAX_ENVELOPE + SPOOL_MAX_HEADER_BYTES);
-			return SPOOL_TOO_BIG;
+		if (want > cap - b.len)
+			want = cap - b.len;
+		if (want == 0) {
+			snprintf(err, errlen, "%s: envelope and headers exceed %zu bytes", path, cap);
+			r = SPOOL_TOO_BIG;
+			break;
 		}
+		if ((t = realloc(tmp, want)) == NULL) {
+			snprintf(err, errlen, "%s: out of memory", path);
+			r = -1;
+			break;
+		}
+		tmp = t;
+		n = pread(fd, tmp, want, off);
+		if (n < 0 && errno == EINTR)
+			continue;
 		if (n < 0) {
-			if (errno == EINTR)
-				continue;
 			syserr_fmt(err, errlen, "%s: read", path);
-			buf_free(&b);
-			free(tmp);
-			return -1;
+			r = -1;
+			break;
+		}
+		if (n > 0 && buf_append(&b, tmp, (size_t)n) < 0) {
+			snprintf(err, errlen, "%s: out of memory", path);
+			r = -1;
+			break;
 		}
 		off += n;
-		if (n == 0)
-			eof = 1;
+		eof = n == 0;
 		r = parse_image(b.data ? b.data : "", b.len, eof, s, perr, sizeof(perr));
 		if (r == 0)
 			break;
 		if (r < 0) {
 			snprintf(err, errlen, "%s: %s", path, perr);
-			buf_free(&b);
-			free(tmp);
-			return r;
+			break;
 		}
 	}
 	free(tmp);
 	buf_free(&b);
+	if (r < 0)
+		return r;
 	s->file_size = st.st_size;
 	if (!s->has_data)
 		s->data_off = s->body_off = st.st_size;

@@ -493,11 +493,83 @@ one_connection_per_thread(void **state)
 	}
 }
 
+/* Reads the header packet the client sent after OPTNEG; returns its data length. */
+static size_t
+read_header_packet(struct peer *p, char *data, size_t max)
+{
+	char neg[17];
+	uint32_t l;
+
+	assert_int_equal(recv(p->fd, neg, sizeof(neg), MSG_WAITALL), (ssize_t)sizeof(neg));
+	assert_int_equal(recv(p->fd, &l, 4, MSG_WAITALL), 4);
+	l = ntohl(l);
+	assert_true(l - 1 <= max);
+	assert_int_equal(recv(p->fd, data, 1, MSG_WAITALL), 1);
+	assert_int_equal(data[0], 'L');
+	assert_int_equal(recv(p->fd, data, l - 1, MSG_WAITALL), (ssize_t)(l - 1));
+	return l - 1;
+}
+
+static void
+headers_fit_the_negotiated_packet_size(void **state)
+{
+	struct peer p;
+	char s[64], *data = malloc(MP_DATA_1M);
+	struct { char *v; size_t n; } val = { malloc(80 * 1024), 0 };
+	size_t n, got;
+
+	(void)state;
+	assert_non_null(data);
+	assert_non_null(val.v);
+	/* a folded 70 KB value: "start" then lines "\tyyyy..." joined by LF */
+	memcpy(val.v, "start", 5);
+	val.n = 5;
+	while (val.n < 70 * 1024) {
+		val.v[val.n++] = '\n';
+		val.v[val.n++] = '\t';
+		memset(val.v + val.n, 'y', 70);
+		val.n += 70;
+	}
+	val.v[val.n] = '\0';
+
+	/* no SMFIP_MDS_*: 64 KB - 1 of command data, the value cut at a fold */
+	n = optneg(s, 6, 0, 0, NULL, 0);
+	n += pkt(s + n, 'c', NULL, 0);
+	assert_non_null(open_with(&p, s, n, 1000));
+	assert_int_equal(mc_max_data(p.c), MP_DATA_64K);
+	assert_int_equal(mc_header(p.c, "X-Big", val.v), MC_CONTINUE);
+	assert_int_equal(mc_cut_count(p.c), 1);
+	got = read_header_packet(&p, data, MP_DATA_64K);
+	assert_true(got > MP_DATA_64K - 80);
+	assert_string_equal(data, "X-Big");
+	/* the value sent is a prefix of the original that ends before a fold */
+	size_t vl = strlen(data + 6);
+	assert_int_equal(got, 6 + vl + 1);
+	assert_memory_equal(data + 6, val.v, vl);
+	assert_int_equal(val.v[vl], '\n');
+	close_peer(&p);
+
+	/* SMFIP_MDS_1M in the reply: the same header goes whole */
+	n = optneg(s, 6, 0, SMFIP_MDS_1M, NULL, 0);
+	n += pkt(s + n, 'c', NULL, 0);
+	assert_non_null(open_with(&p, s, n, 1000));
+	assert_int_equal(mc_max_data(p.c), MP_DATA_1M);
+	assert_int_equal(mc_header(p.c, "X-Big", val.v), MC_CONTINUE);
+	assert_int_equal(mc_cut_count(p.c), 0);
+	got = read_header_packet(&p, data, MP_DATA_1M);
+	assert_int_equal(got, 6 + val.n + 1);
+	assert_memory_equal(data + 6, val.v, val.n);
+	close_peer(&p);
+	free(val.v);
+	free(data);
+}
+
 int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(negotiation_offers_v6_everything),
+		cmocka_unit_test(headers_fit_the_negotiated_packet_size),
 		cmocka_unit_test(negotiation_refuses_newer_version_and_unoffered_actions),
 		cmocka_unit_test(no_flags_skip_steps_nr_flags_skip_replies),
 		cmocka_unit_test(symlist_limits_macros),
