@@ -8,6 +8,7 @@
 #   spf         the RFC 7208 engine                                 (dns common)
 #   dkim        the RFC 6376/8463 verifier and signer               (dns common)
 #   spamfolder  spam-folder copies, spam log, retention             (common)
+#   metrics     monitoring counters and their Prometheus text       (common)
 #   core        config, policy, Authentication-Results, decision log (all above)
 #   report      the hardening report over the decision log           (common)
 #   daemon      main and the libmilter callbacks -> milter/spfdkim-milter
@@ -74,18 +75,19 @@ ALL_CF  := $(BASE_CF) $(OPT_CF) $(CFLAGS)
 ALL_LD  := $(OPT_LD) $(LDFLAGS)
 
 # Layers, bottom first, each with the layers it may use (transitively closed).
-LAYERS            := common dns spf dkim spamfolder core report daemon ctl web bridge
+LAYERS            := common dns spf dkim spamfolder metrics core report daemon ctl web bridge
 LAYER_DIR_bridge  := xmail-bridge
 LAYER_DEPS_common :=
 LAYER_DEPS_dns    := common
 LAYER_DEPS_spf    := dns common
 LAYER_DEPS_dkim   := dns common
 LAYER_DEPS_spamfolder := common
-LAYER_DEPS_core   := spamfolder dkim spf dns common
+LAYER_DEPS_metrics := common
+LAYER_DEPS_core   := metrics spamfolder dkim spf dns common
 LAYER_DEPS_report := common
-LAYER_DEPS_daemon := core spamfolder dkim spf dns common
-LAYER_DEPS_ctl    := core report spamfolder dkim spf dns common
-LAYER_DEPS_web    := core report spamfolder dkim spf dns common
+LAYER_DEPS_daemon := core metrics spamfolder dkim spf dns common
+LAYER_DEPS_ctl    := core report metrics spamfolder dkim spf dns common
+LAYER_DEPS_web    := core report metrics spamfolder dkim spf dns common
 LAYER_DEPS_bridge := spamfolder common
 ldir = $(or $(LAYER_DIR_$(1)),milter/$(1))
 linc = $(foreach l,$(1) $(LAYER_DEPS_$(1)),-I$(call ldir,$(l)))
@@ -121,7 +123,7 @@ $(B)/version.stamp: FORCE
 FORCE:
 
 # One archive per engine layer; a program links its layers top first.
-ENGINE     := core report spamfolder dkim spf dns common
+ENGINE     := core metrics report spamfolder dkim spf dns common
 lib        = $(B)/lib/lib$(1).a
 ENGINE_LIBS := $(foreach l,$(ENGINE),$(call lib,$(l)))
 BRIDGE_LIBS := $(call lib,spamfolder) $(call lib,common)
@@ -161,9 +163,10 @@ $(CLIENT_LIB): $(call obj,$(CLIENT_SRC))
 	@mkdir -p $(dir $@)
 	rm -f $@ && ar rcs $@ $^
 
+# Only the daemon serves HTTP (MetricsSocket).
 $(MILTER_BIN): $(call obj,$(DAEMON_SRC)) $(ENGINE_LIBS)
 	@mkdir -p $(dir $@)
-	$(CC) $(ALL_LD) -pthread -o $@ $^ $(LIBS) $(SD_LIBS)
+	$(CC) $(ALL_LD) -pthread -o $@ $^ -lmicrohttpd $(LIBS) $(SD_LIBS)
 
 $(CTL_BIN): $(call obj,$(CTL_SRC)) $(ENGINE_LIBS)
 	@mkdir -p $(dir $@)

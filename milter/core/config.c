@@ -25,6 +25,7 @@
 #include "config.h"
 #include "fileio.h"
 #include "log.h"
+#include "metrics.h"
 #include "policy.h"
 #include "sockspec.h"
 
@@ -35,7 +36,7 @@
  * OpenDKIM key this milter cannot honour (def: why).
  */
 enum ktype { K_STR, K_BOOL, K_UINT, K_UMASK, K_LOGLEVEL, K_IDENTITY, K_ACTION, K_REPLY, K_LOGTARGET, K_SOCKET,
-	K_ALIAS, K_SYSLOG, K_YES, K_REFUSED };
+	K_ALIAS, K_SYSLOG, K_YES, K_REFUSED, K_HTTPSOCK };
 
 struct key {
 	const char *name;
@@ -55,6 +56,7 @@ struct key {
 
 static const struct key keys[] = {
 	{ "Socket", K_SOCKET, O(socket), "inet:8894@127.0.0.1", 0, 0 },
+	{ "MetricsSocket", K_HTTPSOCK, O(metrics_socket), NULL, 0, 0 },
 	{ "PidFile", K_STR, O(pid_file), NULL, 0, 0 },
 	{ "UserID", K_STR, O(user_id), NULL, 0, 0 },
 	{ "Umask", K_UMASK, O(umask), "007", 0, 0 },
@@ -149,6 +151,16 @@ set_key(struct config *c, const struct key *k, const char *v, char *err, size_t 
 	void *f = field(c, k);
 
 	switch (k->type) {
+	case K_HTTPSOCK: {
+		struct sockaddr_storage ss;
+		socklen_t sl;
+		char why[200];
+		if (metrics_parse_socket(v, &ss, &sl, why, sizeof(why)) < 0) {
+			snprintf(err, errlen, "%s: %s", k->name, why);
+			return -1;
+		}
+		goto str;
+	}
 	case K_SOCKET:
 		{
 			struct sockspec ss;
@@ -162,7 +174,7 @@ set_key(struct config *c, const struct key *k, const char *v, char *err, size_t 
 		/* FALLTHROUGH */
 	case K_STR:
 	case K_LOGTARGET:
-	case K_REPLY: {
+	case K_REPLY: str: {
 		char *s, full[POLICY_REPLY_MAX];
 		if (k->type == K_REPLY && policy_reply_check(v, err, errlen) < 0) {
 			char why[256];
@@ -282,7 +294,7 @@ config_free(struct config *c)
 		return;
 	for (size_t i = 0; i < NKEYS; i++)
 		if (keys[i].type == K_STR || keys[i].type == K_REPLY || keys[i].type == K_LOGTARGET ||
-		    keys[i].type == K_SOCKET)
+		    keys[i].type == K_SOCKET || keys[i].type == K_HTTPSOCK)
 			free(*(char **)field(c, &keys[i]));
 	/* The pass replies have no key (see config_new_default). */
 	free(c->spf_reply[SPF_RESULT_PASS]);
@@ -477,7 +489,7 @@ config_parse(const char *name, const char *text, size_t len, char *err, size_t e
 			snprintf(err, errlen, "%s:%u: %s needs a value", name, lineno, k->name);
 			goto bad;
 		}
-		if (val[0] == '\0' && k->def == NULL && k->type == K_STR) {
+		if (val[0] == '\0' && k->def == NULL && (k->type == K_STR || k->type == K_HTTPSOCK)) {
 			free(*(char **)field(c, k));
 			*(char **)field(c, k) = NULL;
 			continue;
@@ -554,7 +566,7 @@ config_dump(const struct config *c, void (*emit)(const char *line, void *arg), v
 		char num[32];
 
 		switch (k->type) {
-		case K_STR: case K_REPLY: case K_LOGTARGET: case K_SOCKET:
+		case K_STR: case K_REPLY: case K_LOGTARGET: case K_SOCKET: case K_HTTPSOCK:
 			v = *(char *const *)f;
 			break;
 		case K_BOOL: v = *(const int *)f ? "yes" : "no"; break;

@@ -31,6 +31,7 @@ struct config {
 	char *source;                 /* file name, or "(default)" */
 	/* general */
 	char *socket, *pid_file, *user_id;
+	char *metrics_socket;         /* MetricsSocket; NULL: no metrics endpoint */
 	mode_t umask;
 	char *authserv_id;            /* "" means: the host name */
 	char *log;

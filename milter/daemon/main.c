@@ -33,6 +33,8 @@
 
 #include "config.h"
 #include "log.h"
+#include "metrics.h"
+#include "metrics_http.h"
 #include "mlfi.h"
 #include "runtime.h"
 #include "sockspec.h"
@@ -263,22 +265,28 @@ reload(const struct opts *o)
 
 	if (c == NULL) {
 		log_error("reload refused, keeping the running configuration: %s", err);
+		metrics_inc(MC_RELOAD_FAILURES);
 		return;
 	}
 	cur = runtime_acquire();
 	if (cur != NULL && strcmp(cur->cfg->socket, c->socket) != 0)
 		log_warn("reload: Socket changed to %s; this takes a restart (still on %s)",
 		    c->socket, cur->cfg->socket);
+	if (cur != NULL && strcmp(cur->cfg->metrics_socket ? cur->cfg->metrics_socket : "",
+	    c->metrics_socket ? c->metrics_socket : "") != 0)
+		log_warn("reload: MetricsSocket changed; this takes a restart");
 	rt = runtime_build(c, cur, err, sizeof(err));
 	runtime_release(cur);
 	if (rt == NULL) {
 		log_error("reload refused, keeping the running configuration: %s", err);
+		metrics_inc(MC_RELOAD_FAILURES);
 		config_free(c);
 		return;
 	}
 	if (open_log(o, rt->cfg, err, sizeof(err)) < 0)
 		log_warn("reload: %s (logging target unchanged)", err);
 	runtime_install(rt);
+	metrics_inc(MC_RELOADS);
 	log_info("reloaded configuration from %s", rt->cfg->source);
 }
 
@@ -389,6 +397,8 @@ main(int argc, char **argv)
 			log_fatal("cannot listen on %s (in use, or no permission)", rt->cfg->socket);
 		umask(um);
 	}
+	if (rt->cfg->metrics_socket != NULL && metrics_http_start(rt->cfg->metrics_socket, err, sizeof(err)) < 0)
+		log_fatal("%s: %s", rt->cfg->source, err);
 	mlfi_listen_set(rt->cfg->socket);
 	upath = unix_path(rt->cfg->socket, upbuf, sizeof(upbuf));
 	if (rt->cfg->pid_file != NULL) {
@@ -457,6 +467,7 @@ main(int argc, char **argv)
 		}
 	}
 	pthread_join(tid, NULL);
+	metrics_http_stop();
 	rt = runtime_acquire();
 	if (rt != NULL && rt->cfg->pid_file != NULL)
 		unlink(rt->cfg->pid_file);

@@ -25,6 +25,7 @@
 #include "authres.h"
 #include "decision.h"
 #include "log.h"
+#include "metrics.h"
 #include "mlfi.h"
 #include "netlist.h"
 #include "policy.h"
@@ -206,6 +207,7 @@ session_new(void)
 		return NULL;
 	}
 	msgcopy_init(&s->t.copy);
+	metrics_session_open();
 	return s;
 }
 
@@ -217,6 +219,7 @@ session_free(struct session *s)
 	mlfi_txn_reset(s);
 	runtime_release(s->rt);
 	free(s);
+	metrics_session_close();
 }
 
 static struct session *
@@ -293,6 +296,12 @@ mlfi_log_decision(struct session *s, const struct decision_ctx *dc)
 	d.reply = dc->reply;
 	d.elapsed_ms = (unsigned long)(dns_now_ms() - t->start_ms);
 	decision_emit(&d, s->rt->decision_fd);
+	metrics_inc(MC_MESSAGES);
+	metrics_action(d.action);
+	metrics_skip(d.skip);
+	metrics_result("spf", d.spf);
+	metrics_result("dkim", d.dkim);
+	metrics_decision_ms(d.elapsed_ms);
 }
 
 void

@@ -13,6 +13,7 @@
 #include "authres.h"
 #include "buf.h"
 #include "log.h"
+#include "metrics.h"
 #include "mlfi.h"
 #include "policy.h"
 
@@ -386,6 +387,7 @@ eom_save(struct eom *e)
 	else if (spamfolder_save(s->rt->spam, &m, buf_cstr(&e->block), t->copy.fd,
 	    e->saved, sizeof(e->saved), err, sizeof(err)) == 0)
 		e->save_ok = 1;
+	metrics_inc(e->save_ok ? MC_SPAM_SAVED : MC_SPAM_SAVE_FAILED);
 	if (!e->save_ok)
 		log_error("%s: spam folder save failed (%s): %s", t->qid[0] ? t->qid : "-",
 		    action_str(e->act), err);

@@ -99,5 +99,12 @@ int spamfolder_format_envelope(const struct spam_meta *meta, time_t now, struct 
 int spamfolder_is_ours(const struct spamfolder *sf, const char *dir, const char *name);
 /* The sweep a save runs: purges if none ran in the last SPAMFOLDER_SWEEP_INTERVAL s. 1 ran, 0 not. */
 int spamfolder_maybe_sweep(struct spamfolder *sf, time_t now);
+/*
+ * Our copies in new/ and cur/ and their bytes on disk (st_blocks), for
+ * monitoring; stops counting after SPAMFOLDER_USAGE_MAX entries read.
+ * 0, or -1 when a directory cannot be read (counts so far are kept).
+ */
+#define SPAMFOLDER_USAGE_MAX 200000
+int spamfolder_usage(const struct spamfolder *sf, unsigned long long *files, unsigned long long *bytes);
 
 #endif

@@ -13,7 +13,8 @@
  * Directories, symlinks, dot files and foreign names are never touched.
  * The sweep after a save runs at most once per SPAMFOLDER_SWEEP_INTERVAL
  * seconds; a trylock on sweep_lock guards last_sweep, so concurrent saves
- * never sweep twice and never wait for a sweep.
+ * never sweep twice and never wait for a sweep. spamfolder_usage() walks
+ * the same entries for the metrics endpoint, read-only.
  */
 #include <ctype.h>
 #include <dirent.h>
@@ -195,4 +196,50 @@ spamfolder_maybe_sweep(struct spamfolder *sf, time_t now)
 		log_info("spam folder %s: retention removed %u entries older than %u days", sf->dir, removed,
 		    sf->retention_days);
 	return 1;
+}
+
+static int
+usage_dir(const struct spamfolder *sf, const char *sub, unsigned long long *files,
+    unsigned long long *bytes, unsigned long *seen)
+{
+	char path[PATH_MAX];
+	struct dirent *de;
+	DIR *d;
+	int n = snprintf(path, sizeof(path), "%s/%s", sf->dir, sub);
+
+	if (n < 0 || (size_t)n >= sizeof(path))
+		return -1;
+	if ((d = opendir(path)) == NULL)
+		return errno == ENOENT ? 0 : -1;
+	while (*seen < SPAMFOLDER_USAGE_MAX && (de = readdir(d)) != NULL) {
+		struct stat st;
+
+		(*seen)++;
+		if (de->d_name[0] == '.')
+			continue;
+		if (fstatat(dirfd(d), de->d_name, &st, AT_SYMLINK_NOFOLLOW) < 0 || !S_ISREG(st.st_mode))
+			continue;
+		if (!ours_at(sf, dirfd(d), sub, de->d_name))
+			continue;
+		(*files)++;
+		*bytes += (unsigned long long)st.st_blocks * 512u;
+	}
+	closedir(d);
+	return 0;
+}
+
+int
+spamfolder_usage(const struct spamfolder *sf, unsigned long long *files, unsigned long long *bytes)
+{
+	unsigned long seen = 0;
+	int rc = 0;
+
+	*files = *bytes = 0;
+	if (sf == NULL || !sf->enabled)
+		return 0;
+	if (usage_dir(sf, "new", files, bytes, &seen) < 0)
+		rc = -1;
+	if (usage_dir(sf, "cur", files, bytes, &seen) < 0)
+		rc = -1;
+	return rc;
 }
