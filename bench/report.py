@@ -11,7 +11,9 @@ Input lines (one each, key=value tokens, values optionally "quoted"):
   HOLD milter= conns= rss_before_kb= rss_kb= hwm_kb= threads=
   FLOOR rsa_sign_per_s= rsa_verify_per_s= sha256_kBps_16k=
   SKIP milter= [conc=]
-  SYS nproc= cpu= kernel= date= commit= elapsed_s= opendkim= opendmarc=
+  SYS nproc= cpu= kernel= date= commit= elapsed_s= opendkim= opendmarc= rspamd=
+  POSTFIX ... / BRIDGE ...  (tables of bench/postfix-e2e.sh, bench/bridge-overhead.sh,
+                             inside EXTRA blocks: copied verbatim)
   EXTRA_BEGIN title ... EXTRA_END   (verbatim output of other benchmarks)
 """
 import collections
@@ -20,7 +22,7 @@ import shlex
 import sys
 
 NAMES = {"spfdkim": "spfdkim-milter (SPF+DKIM)", "spfdkim-spf": "spfdkim-milter, DKIMVerify no", "opendkim": "OpenDKIM (verify)",
-         "opendmarc": "OpenDMARC (+SPF)"}
+         "opendmarc": "OpenDMARC (+SPF)", "rspamd": "rspamd (dkim, spf, milter_headers)"}
 
 
 def kv(line):
@@ -122,8 +124,13 @@ def main():
     w("Machine: %s cores, %s, Linux %s. Run %s, commit %s, %s s for the whole run." % (
         sysinfo.get("nproc", "?"), sysinfo.get("cpu", "?"), sysinfo.get("kernel", "?"),
         sysinfo.get("date", "?"), sysinfo.get("commit", "?"), sysinfo.get("elapsed_s", "?")))
-    w("Compared: OpenDKIM %s (Debian, `Mode v`), OpenDMARC %s (Debian, `SPFSelfValidate true`)." % (
-        sysinfo.get("opendkim", "?"), sysinfo.get("opendmarc", "?")))
+    w("Compared: OpenDKIM %s (Debian, `Mode v`), OpenDMARC %s (Debian, `SPFSelfValidate true`), "
+      "rspamd %s (Debian; its rspamd_proxy worker in milter mode with `self_scan`, only the dkim, spf and "
+      "milter_headers modules, bench/rspamd/rspamd.conf)." % (
+        sysinfo.get("opendkim", "?"), sysinfo.get("opendmarc", "?"), sysinfo.get("rspamd", "?")))
+    w("")
+    w("Figures vary with load: the machine is shared, and every number here comes from one run on it. "
+      "Compare rows of the same run, not runs.")
     w("")
     w("Corpus (bench/gen_corpus.py, deterministic): %d messages, average %.1f KB, 50 sender domains; "
       "truth dkim pass/fail/none = %d/%d/%d, spf pass/fail/softfail = %d/%d/%d." % (
@@ -134,7 +141,7 @@ def main():
       "of %d such runs (the msgs/s range of all in brackets; other work on the machine only slows a run down), `warm` is a second pass by the last run's process." % nrep +
       " Load generator: build/release/bench/milter_load, "
       "milter protocol v6, one milter connection per SMTP session (%d sessions of 1 to 12 messages), " % len(sessions) +
-      "reused for each message of the session as Postfix does; it runs on the same cores. CPU-ms/msg: the milter's utime+stime from /proc; peak RSS: VmHWM; "
+      "reused for each message of the session as Postfix does; it runs on the same cores. CPU-ms/msg: the milter's utime+stime from /proc; memory: peak RSS (VmHWM), for rspamd the sum of PSS; "
       "DNS q/msg: queries that reached the bench unbound; replies/msg: milter round trips an MTA "
       "waits for (from the negotiated SMFIP_NR_*/SMFIP_NO* flags); steal %: CPU time the hypervisor gave "
       "to other guests during that pass (from /proc/stat), a sign of a disturbed run.")
@@ -144,10 +151,10 @@ def main():
         w("The load generator itself used %.3f CPU-ms per message on average." % (sum(ccpu) / len(ccpu)))
         w("")
     mark_table = len(out)
-    w("| milter | c | pass | msgs/s | p50 ms | p99 ms | CPU-ms/msg | peak RSS MiB | DNS q/msg | replies/msg "
+    w("| milter | c | pass | msgs/s | p50 ms | p99 ms | CPU-ms/msg | memory MiB | DNS q/msg | replies/msg "
       "| dkim pass/fail/none | spf pass/fail/softfail | dmarc pass/fail/none | vs truth | errors | steal % |")
     w("|---|---|---|---:|---:|---:|---:|---:|---:|---:|---|---|---|---|---:|---:|")
-    order = {"spfdkim": 0, "spfdkim-spf": 1, "opendkim": 2, "opendmarc": 3}
+    order = {"spfdkim": 0, "spfdkim-spf": 1, "opendkim": 2, "opendmarc": 3, "rspamd": 4}
     results.sort(key=lambda r: (order.get(r.get("milter"), 9), int(r.get("conc", 0)), r.get("pass") == "-warm"))
     for r in results:
         m = r.get("milter", "?")
@@ -161,6 +168,9 @@ def main():
             vt = "dkim %s/%d agree" % (r.get("dkim_match", "?"), int(msgs))
         elif m == "opendmarc":
             vt = "spf %s/%d agree" % (r.get("spf_match", "?"), int(msgs))
+        elif m == "rspamd":
+            vt = "dkim %s/%d, spf %s/%d agree" % (r.get("dkim_match", "?"), int(msgs), r.get("spf_match", "?"),
+                                                  int(msgs))
         mps = "%.0f" % num(r, "mps")
         if r.get("runs", 1) > 1:
             mps += " (%.0f–%.0f)" % (r["mps_min"], r["mps_max"])
@@ -189,6 +199,13 @@ def main():
         w("")
         w("OpenDMARC's own SPF check reports the corpus's %d softfail messages as spf=fail; "
           "otherwise its SPF verdicts agree with the truth." % truth["spf"]["softfail"])
+    rs = [r for r in results if r.get("milter") == "rspamd" and r.get("mem") == "pss"]
+    if rs:
+        w("")
+        w("rspamd runs as a process tree (%s processes: the main process, %s rspamd_proxy workers scanning "
+          "in-process, helpers): its CPU-ms/msg is summed over the tree, and its memory column is the sum "
+          "of their PSS (smaps_rollup; shared pages counted once), not VmHWM." % (
+              rs[0].get("procs", "?"), sysinfo.get("nproc", "?")))
     w("")
 
     def row(m, c, p="cold"):
@@ -201,8 +218,9 @@ def main():
     concs = sorted({int(r["conc"]) for r in results if "conc" in r})
     w("## Ratios (same run)")
     w("")
-    w("| c | msgs/s ours ÷ OpenDKIM | CPU-ms/msg ours ÷ OpenDKIM | msgs/s ours ÷ OpenDMARC | CPU-ms/msg ours ÷ OpenDMARC |")
-    w("|---|---:|---:|---:|---:|")
+    w("| c | msgs/s ours ÷ OpenDKIM | CPU-ms/msg ours ÷ OpenDKIM | msgs/s ours ÷ OpenDMARC | CPU-ms/msg ours ÷ OpenDMARC "
+      "| msgs/s ours ÷ rspamd | CPU-ms/msg ours ÷ rspamd | memory ours ÷ rspamd |")
+    w("|---|---:|---:|---:|---:|---:|---:|---:|")
 
     def ratio(a, b, k):
         if a is None or b is None or num(b, k) <= 0 or num(a, k) < 0:
@@ -213,9 +231,19 @@ def main():
         return "-" if x is None else f % x
 
     for c in concs:
-        o, k, d = row("spfdkim", c), row("opendkim", c), row("opendmarc", c)
-        w("| %d | %s | %s | %s | %s |" % (c, fmt(ratio(o, k, "mps")), fmt(ratio(o, k, "cpu_ms_per_msg")),
-                                        fmt(ratio(o, d, "mps")), fmt(ratio(o, d, "cpu_ms_per_msg"))))
+        o, k, d, rr = row("spfdkim", c), row("opendkim", c), row("opendmarc", c), row("rspamd", c)
+        w("| %d | %s | %s | %s | %s | %s | %s | %s |" % (
+            c, fmt(ratio(o, k, "mps")), fmt(ratio(o, k, "cpu_ms_per_msg")),
+            fmt(ratio(o, d, "mps")), fmt(ratio(o, d, "cpu_ms_per_msg")),
+            fmt(ratio(o, rr, "mps")), fmt(ratio(o, rr, "cpu_ms_per_msg")), fmt(ratio(o, rr, "hwm_kb"))))
+    cm = concs[-1] if concs else None
+    ow, rw = (row("spfdkim", cm, "warm"), row("rspamd", cm, "warm")) if cm else (None, None)
+    if ow and rw:
+        w("| %d warm | - | - | - | - | %s | %s | %s |" % (
+            cm, fmt(ratio(ow, rw, "mps")), fmt(ratio(ow, rw, "cpu_ms_per_msg")), fmt(ratio(ow, rw, "hwm_kb"))))
+    if row("rspamd", cm) if cm else None:
+        w("")
+        w("Memory ours ÷ rspamd: our VmHWM against the sum of rspamd's PSS after the same pass.")
     w("")
 
     rsa_v = num(floor, "rsa_verify_per_s")
@@ -232,7 +260,7 @@ def main():
         w("")
         w("| milter | CPU-ms/msg at c=%s | × floor |" % (concs[-1] if concs else "?"))
         w("|---|---:|---:|")
-        for m in ("spfdkim", "opendkim", "opendmarc"):
+        for m in ("spfdkim", "opendkim", "opendmarc", "rspamd"):
             r = row(m, concs[-1]) if concs else None
             if r:
                 w("| %s | %.3f | %.0f× |" % (NAMES[m], num(r, "cpu_ms_per_msg"), num(r, "cpu_ms_per_msg") / floor_ms))

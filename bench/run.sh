@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: BSD-2-Clause
-# bench/run.sh - `make bench`: our milter, OpenDKIM (verify) and OpenDMARC
-# (SPFSelfValidate) measured side by side on one deterministic corpus.
+# bench/run.sh - `make bench`: our milter, OpenDKIM (verify), OpenDMARC
+# (SPFSelfValidate) and rspamd (milter mode, dkim + spf + milter_headers)
+# measured side by side on one deterministic corpus; then Postfix end to end
+# (bench/postfix-e2e.sh) and the XMail bridge (bench/bridge-overhead.sh).
 #
 # Everything runs inside a network namespace made here (loopback only): a
 # local unbound authoritative for the corpus's zone (SPF, DKIM keys, DMARC),
@@ -15,10 +17,17 @@
 # 500 connections are opened and held to read its RSS. Upstream DNS queries
 # are counted on unbound's side (unbound-control stats over a local socket).
 #
+# rspamd is a process tree (main, proxy workers, helpers): its CPU is summed
+# over the tree from /proc, its memory is the sum of PSS (smaps_rollup; the
+# workers share pages, so RSS would count them twice). Its database dir
+# (BENCH_RSPAMD_DB, build/bench/rspamd-db) is kept between runs.
+#
 # Environment: BENCH_CONC ("1 4 16"), BENCH_PASSES (1), BENCH_REPEAT (3 rounds
 # of cold passes, the fastest reported), BENCH_MESSAGES (2000),
 # BENCH_HOLD (500), BENCH_OUT (bench/results.md), BENCH_MILTERS
-# ("spfdkim opendkim opendmarc"), BENCH_KEEP=1 keeps the work directory,
+# ("spfdkim opendkim opendmarc rspamd"), BENCH_KEEP=1 keeps the work directory,
+# BENCH_EXTRAS=0 skips everything after the milter passes (crypto floor,
+# engine benchmarks, Postfix, bridge; for short trials),
 # BENCH_PERF=0 skips the profiled extra pass over our milter (perf record),
 # BENCH_SPFDKIM_EXTRA="Key value" adds config lines for our milter (experiments).
 set -euo pipefail
@@ -33,7 +42,8 @@ CONCS=${BENCH_CONC:-1 4 16}
 PASSES=${BENCH_PASSES:-1}
 REPEAT=${BENCH_REPEAT:-3}
 HOLD=${BENCH_HOLD:-500}
-MILTERS=${BENCH_MILTERS:-spfdkim opendkim opendmarc}
+MILTERS=${BENCH_MILTERS:-spfdkim opendkim opendmarc rspamd}
+RSPAMD_DB=${BENCH_RSPAMD_DB:-$TOP/build/bench/rspamd-db}
 PY=/usr/bin/python3
 
 [ "$(id -u)" = 0 ] || { echo "bench: needs root (ip netns)" >&2; exit 1; }
@@ -123,14 +133,35 @@ probe=$("${NSX[@]}" $PY -c 'import sys,dns.resolver; print(dns.resolver.resolve(
 log "unbound up in netns $NS: s00.bench.example TXT $probe"
 
 # --- milters -----------------------------------------------------------------
-PORT_spfdkim=8894; PORT_opendkim=8891; PORT_opendmarc=8893
+PORT_spfdkim=8894; PORT_opendkim=8891; PORT_opendmarc=8893; PORT_rspamd=8895
 MPID=""
+
+# The pids of a process and all its descendants.
+tree_pids() {
+  local c
+  echo "$1"
+  for c in $(cat /proc/"$1"/task/*/children 2>/dev/null); do tree_pids "$c"; done
+}
+# CPU (utime+stime, ms) summed over a process tree.
+tree_cpu_ms() {
+  local p hz
+  hz=$(getconf CLK_TCK)
+  for p in $(tree_pids "$1"); do
+    sed 's/.*) //' "/proc/$p/stat" 2>/dev/null
+  done | awk -v hz="$hz" '{ t += $12 + $13 } END { printf "%.1f", t * 1000 / hz }'
+}
+# Proportional set size (kB) summed over a process tree.
+tree_pss_kb() {
+  local p
+  for p in $(tree_pids "$1"); do cat "/proc/$p/smaps_rollup" 2>/dev/null; done |
+    awk '/^Pss:/ { t += $2 } END { print t + 0 }'
+}
 
 conf() { # template -> $WORK/name
   sed -e "s|@PORT@|$2|g" -e "s|@WORK@|$WORK|g" "$BENCH/$1" > "$WORK/$1"
 }
-wait_listen() { # port
-  for _ in $(seq 1 100); do
+wait_listen() { # port [tenths of a second]
+  for _ in $(seq 1 "${2:-100}"); do
     ip netns exec "$NS" bash -c "exec 3<>/dev/tcp/127.0.0.1/$1" 2>/dev/null && return 0
     kill -0 "$MPID" 2>/dev/null || return 1
     sleep 0.1
@@ -152,10 +183,17 @@ start_milter() { # name
     opendmarc)
       conf opendmarc.conf "$port"
       "${NSX[@]}" /usr/sbin/opendmarc -f -c "$WORK/opendmarc.conf" >>"$WORK/opendmarc.out" 2>&1 & ;;
+    rspamd)
+      mkdir -p "$WORK/rspamd" "$RSPAMD_DB"
+      sed -e "s|@PORT@|$port|g" -e "s|@WORK@|$WORK|g" -e "s|@DB@|$RSPAMD_DB|g" -e "s|@WORKERS@|$(nproc)|g" \
+        "$BENCH/rspamd/rspamd.conf" > "$WORK/rspamd.conf"
+      # -i: the bench runs as root inside its own namespace.
+      "${NSX[@]}" /usr/bin/rspamd -f -i -c "$WORK/rspamd.conf" >>"$WORK/rspamd.out" 2>&1 & ;;
   esac
   MPID=$!
   PIDS="$PIDS $MPID"
-  if ! wait_listen "$port"; then
+  # rspamd's first start compiles the suffix list (kept in its database dir).
+  if ! wait_listen "$port" "$([ "$name" = rspamd ] && echo 1800 || echo 100)"; then
     log "$name did not start listening on $port:"; tail -5 "$WORK/$name.out" >&2
     return 1
   fi
@@ -169,13 +207,22 @@ stop_milter() {
 # cpustat: "busy idle steal" jiffies of the whole machine (/proc/stat).
 cpustat() { awk '/^cpu /{print $2+$3+$4+$7+$8, $5+$6, $9; exit}' /proc/stat; }
 run_load() { # name conc label-suffix [row-name]
-  local q0 q1 line rc=0 row=${4:-$1} s0 s1
+  local q0 q1 line rc=0 row=${4:-$1} s0 s1 t0=0
   s0=$(cpustat)
   q0=$(dnsq)
+  [ "$1" = rspamd ] && t0=$(tree_cpu_ms "$MPID")
   line=$(ip netns exec "$NS" "$LOAD" -s "$SPEC" -d "$CORPUS" -t "$CORPUS/truth.tsv" -c "$2" \
            -n "$PASSES" -p "$MPID" -l "$row$3" 2>>"$WORK/load.err") || rc=$?
   q1=$(dnsq)
   s1=$(cpustat)
+  if [ "$1" = rspamd ] && [ -n "$line" ]; then
+    # The whole process tree: CPU summed, memory as the sum of PSS.
+    local t1 pss msgs
+    t1=$(tree_cpu_ms "$MPID"); pss=$(tree_pss_kb "$MPID")
+    msgs=$(sed -n 's/.* msgs=\([0-9]*\).*/\1/p' <<<"$line")
+    line=$(sed -e "s/ cpu_ms_per_msg=[^ ]*/ cpu_ms_per_msg=$(awk -v a="$t0" -v b="$t1" -v n="${msgs:-1}" 'BEGIN { printf "%.4f", (b - a) / (n > 0 ? n : 1) }')/" \
+               -e "s/ hwm_kb=[^ ]*/ hwm_kb=$pss mem=pss procs=$(tree_pids "$MPID" | wc -l)/" <<<"$line")
+  fi
   # steal: CPU the hypervisor gave to other guests during the pass, in % of
   # all CPU time; a disturbed run shows here.
   if [ -z "$line" ]; then log "$1 c=$2$3: load generator failed (rc $rc):"; tail -5 "$WORK/load.err" >&2; return 1; fi
@@ -205,7 +252,7 @@ profile() {
 count_syscalls() {
   local ev=raw_syscalls:sys_enter,syscalls:sys_enter_poll,syscalls:sys_enter_read,syscalls:sys_enter_write,syscalls:sys_enter_writev,syscalls:sys_enter_setsockopt
   log "$1 c=$2: system calls per message (perf stat)"
-  perf stat -x, -e "$ev" -o "$WORK/syscalls.txt" -p "$MPID" >/dev/null 2>&1 &
+  perf stat -x, -e "$ev" -o "$WORK/syscalls.txt" -p "$(tree_pids "$MPID" | paste -sd,)" >/dev/null 2>&1 &
   local perfpid=$!
   sleep 0.5
   ip netns exec "$NS" "$LOAD" -s "$SPEC" -d "$CORPUS" -c "$2" -l "$1-syscalls" >/dev/null 2>>"$WORK/load.err" || true
@@ -222,6 +269,7 @@ have_milter() {
     spfdkim) [ -x "$TOP/milter/spfdkim-milter" ] ;;
     opendkim) [ -x /usr/sbin/opendkim ] ;;
     opendmarc) [ -x /usr/sbin/opendmarc ] ;;
+    rspamd) [ -x /usr/bin/rspamd ] ;;
   esac
 }
 
@@ -248,7 +296,8 @@ for c in $CONCS; do
         count_syscalls "$m" "$c"
         [ "$m" = spfdkim ] && profile "$c"
       fi
-      if [ "$HOLD" -gt 0 ]; then
+      # (rspamd's proxy is a process tree: one VmRSS would not describe it.)
+      if [ "$HOLD" -gt 0 ] && [ "$m" != rspamd ]; then
         log "$m: hold $HOLD connections"
         ulimit -n 65536 2>/dev/null || true
         ip netns exec "$NS" "$LOAD" -s "$SPEC" -H "$HOLD" -p "$MPID" 2>>"$WORK/load.err" |
@@ -271,6 +320,7 @@ if [[ " $ACTIVE " == *" spfdkim "* ]]; then
   fi
 fi
 
+if [ "${BENCH_EXTRAS:-1}" != 0 ]; then
 # --- crypto floor ------------------------------------------------------------
 log "crypto floor (openssl speed)"
 rsa=$(openssl speed -seconds 1 rsa2048 2>/dev/null | awk '$1=="rsa" && $2=="2048" {print $(NF-1), $NF}')
@@ -311,12 +361,15 @@ if [ -f "$BENCH/web-spamlog.sh" ]; then
   extra "spfdkim-web spam log and report on 100,000 lines (bench/web-spamlog.sh)" bash "$BENCH/web-spamlog.sh"
 fi
 
+fi
+
 # --- report ------------------------------------------------------------------
 elapsed=$(( $(date +%s) - started ))
 {
   echo "SYS nproc=$(nproc) cpu=\"$(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -1)\" kernel=$(uname -r)" \
        "date=$(date -u +%Y-%m-%dT%H:%M:%SZ) commit=$(git -C "$TOP" rev-parse --short HEAD 2>/dev/null || echo -) elapsed_s=$elapsed" \
-       "opendkim=\"$(opendkim -V 2>/dev/null | head -1 | sed 's/.*Filter //')\" opendmarc=\"$(opendmarc -V 2>/dev/null | head -1 | sed 's/.*Filter //')\""
+       "opendkim=\"$(opendkim -V 2>/dev/null | head -1 | sed 's/.*Filter //')\" opendmarc=\"$(opendmarc -V 2>/dev/null | head -1 | sed 's/.*Filter //')\"" \
+       "rspamd=\"$(rspamd -v 2>/dev/null | sed -n 's/.*version //p' | head -1)\""
 } >> "$RES"
 $PY "$BENCH/report.py" "$RES" "$CORPUS/truth.tsv" "$OUT"
 log "results written to $OUT (${elapsed}s)"
