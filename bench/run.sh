@@ -43,6 +43,9 @@ PASSES=${BENCH_PASSES:-1}
 REPEAT=${BENCH_REPEAT:-3}
 HOLD=${BENCH_HOLD:-500}
 MILTERS=${BENCH_MILTERS:-spfdkim opendkim opendmarc rspamd}
+# BENCH_ONLY=TITLE: only the extra section whose title starts so ("Postfix",
+# "bridge"), no milter passes (for trials).
+[ -z "${BENCH_ONLY:-}" ] || MILTERS=""
 RSPAMD_DB=${BENCH_RSPAMD_DB:-$TOP/build/bench/rspamd-db}
 PY=/usr/bin/python3
 
@@ -322,17 +325,20 @@ fi
 
 if [ "${BENCH_EXTRAS:-1}" != 0 ]; then
 # --- crypto floor ------------------------------------------------------------
+if [ -z "${BENCH_ONLY:-}" ]; then
 log "crypto floor (openssl speed)"
 rsa=$(openssl speed -seconds 1 rsa2048 2>/dev/null | awk '$1=="rsa" && $2=="2048" {print $(NF-1), $NF}')
 sha=$(openssl speed -seconds 1 -evp sha256 2>/dev/null | awk '/^sha256|^SHA256|^sha2-256/ {v=$NF} END {sub(/k$/,"",v); print v}')
 echo "FLOOR rsa_sign_per_s=${rsa% *} rsa_verify_per_s=${rsa#* } sha256_kBps_16k=$sha" >> "$RES"
 tail -1 "$RES" >&2
+fi
 
 # --- engine micro-benchmarks and the bridge ----------------------------------
-extra() { # title, command...
+extra() { # title, command... (EXTRA_TIMEOUT: seconds, default 180)
   local t=$1; shift
+  [ -z "${BENCH_ONLY:-}" ] || [[ "$t" == "$BENCH_ONLY"* ]] || return 0
   log "$t"
-  { echo "EXTRA_BEGIN $t"; timeout 180 "$@" 2>&1 || echo "(exit $?)"; echo "EXTRA_END"; } >> "$RES"
+  { echo "EXTRA_BEGIN $t"; timeout "${EXTRA_TIMEOUT:-180}" "$@" 2>&1 || echo "(exit $?)"; echo "EXTRA_END"; } >> "$RES"
 }
 # The engines' own benchmarks read the test zones: serve them with the test
 # unbound (tests/dns/unbound.sh), started inside the namespace too.
@@ -354,8 +360,13 @@ fi
 if [ -x "$BIN/bench/canon_bench" ]; then
   extra "DKIM body hashing over the corpus (bench/canon_bench.c)" "$BIN/bench/canon_bench" "$CORPUS"/msg/*.eml
 fi
+if [ -f "$BENCH/postfix-e2e.sh" ] && command -v smtp-source >/dev/null; then
+  # Inside the namespace: the milters there resolve through the bench unbound.
+  EXTRA_TIMEOUT=1200 extra "Postfix end to end (bench/postfix-e2e.sh)" \
+    ip netns exec "$NS" env CORPUS="$CORPUS" PFE_WORK="$WORK/pfe" bash "$BENCH/postfix-e2e.sh"
+fi
 if [ -f "$BENCH/bridge-overhead.sh" ]; then
-  extra "bridge overhead (bench/bridge-overhead.sh)" bash "$BENCH/bridge-overhead.sh"
+  EXTRA_TIMEOUT=600 extra "bridge overhead (bench/bridge-overhead.sh)" bash "$BENCH/bridge-overhead.sh"
 fi
 if [ -f "$BENCH/web-spamlog.sh" ]; then
   extra "spfdkim-web spam log and report on 100,000 lines (bench/web-spamlog.sh)" bash "$BENCH/web-spamlog.sh"
