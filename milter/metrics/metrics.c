@@ -27,7 +27,8 @@ struct labelset {
 
 /* One row per authentication method; the results are the RFC 8601 names. */
 static struct labelset methods[] = {
-	{ "spf", { "none", "neutral", "pass", "fail", "softfail", "temperror", "permerror" }, { 0 } },
+	/* "policy": an unusable From: under SPFIdentity header-from (SPFBadFromAction). */
+	{ "spf", { "none", "neutral", "pass", "fail", "softfail", "temperror", "permerror", "policy" }, { 0 } },
 	{ "dkim", { "none", "pass", "fail", "neutral", "policy", "temperror", "permerror" }, { 0 } },
 };
 #define NMETHODS (sizeof(methods) / sizeof(methods[0]))
@@ -94,7 +95,7 @@ metrics_session_close(void)
 void
 metrics_result(const char *method, const char *result)
 {
-	if (method == NULL || result == NULL)
+	if (method == NULL || result == NULL || strcmp(result, "-") == 0)
 		return;
 	for (size_t m = 0; m < NMETHODS; m++)
 		if (strcmp(methods[m].name, method) == 0) {

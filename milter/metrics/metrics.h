@@ -36,7 +36,7 @@ void metrics_inc(enum metrics_counter c);
 /* The active-sessions gauge. */
 void metrics_session_open(void);
 void metrics_session_close(void);
-/* One message's result for a method ("spf", "dkim", ...); NULL result: not checked. */
+/* One message's result for a method ("spf", "dkim", ...); NULL or "-": not checked. */
 void metrics_result(const char *method, const char *result);
 /* One message's action ("accept", "reject", ...) and skip reason ("auth", ...). */
 void metrics_action(const char *action);
