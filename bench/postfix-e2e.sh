@@ -166,8 +166,18 @@ if [ "${PFE_PERF:-1}" != 0 ] && command -v perf >/dev/null; then
     perf record -a -F 999 -o "$WORK/perf.$c" -- sleep 600 >/dev/null 2>&1 &
     pp=$!
     sleep 0.3
+    # Our milter, also with call graphs: where its CPU goes under Postfix.
+    mp=""
+    if [ "$c" = spfdkim ]; then
+      perf record -q --call-graph dwarf,16384 -F 499 -o "$WORK/perf.milter" -p "$PID_spfdkim" >/dev/null 2>&1 &
+      mp=$!
+    fi
     run "$c" perf >/dev/null
     kill -INT "$pp"; wait "$pp" 2>/dev/null || true
+    if [ -n "$mp" ]; then
+      kill -INT "$mp"; wait "$mp" 2>/dev/null || true
+      perf script -i "$WORK/perf.milter" 2>/dev/null | $PY "$BENCH/perf_summary.py" > "$WORK/milter-profile.txt" 2>&1 || true
+    fi
     perf report -i "$WORK/perf.$c" --sort comm --stdio -F overhead,sample,comm 2>/dev/null |
       awk -v c="$c" -v n="$MSGS" '!/^#/ && NF >= 3 { gsub(/%/, "", $1); printf "PERF case=%s comm=%s samples=%s\n", c, $3, $2 }' >> "$WORK/pfe.txt"
   done
@@ -229,4 +239,14 @@ if perf:
 for c in names:
     if c in runs:
         print("raw: case=%s mps=%s" % (c, ",".join(r["mps"] for r in runs[c])))
+try:
+    prof = open(path.rsplit("/", 1)[0] + "/milter-profile.txt").read().rstrip("\n").split("\n")
+except OSError:
+    prof = []
+if prof:
+    print()
+    print("spfdkim-milter under Postfix (the profiled round, perf record --call-graph dwarf; top of the list):")
+    print()
+    for l in prof[:40]:
+        print("    " + l)
 PYEOF
