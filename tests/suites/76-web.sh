@@ -21,7 +21,7 @@
 PER_VARIANT=26
 VARIANTS=${WEB_VARIANTS:-release asan}
 NV=$(wc -w <<<"$VARIANTS")
-HTTP_CHECKS=6
+HTTP_CHECKS=9
 plan $((3 + HTTP_CHECKS + NV * PER_VARIANT))
 
 WEB_REL=$TOP/milter/spfdkim-web
@@ -54,14 +54,25 @@ else fail "web: passwd refuses a short password" "$out"; fi
 
 # --- plain HTTP on an XMail tab-format config (tests/web/http_checks.py) ----
 H=$T_TMP/http; mkdir -p "$H/spam"
-printf '# MailRoot/spam-spf-conf.tab written by 76-web.sh\n"Socket"\t"inet:1@127.0.0.1"\n"SPFFailAction"\t"accept"\n"SpamFolder"\t"%s/spam"\n' "$H" > "$H/spam-spf-conf.tab"
+# The spam folder is an XMail account's Maildir; release goes to spool/local.
+MR=$H/MailRoot; SPAMD=$MR/domains/example.test/spam/Maildir
+mkdir -p "$SPAMD/new" "$SPAMD/cur" "$SPAMD/tmp" "$MR/spool/temp" "$MR/spool/local"
+printf '# MailRoot/spam-spf-conf.tab written by 76-web.sh\n"Socket"\t"inet:1@127.0.0.1"\n"SPFFailAction"\t"accept"\n"SpamFolder"\t"xmail:%s:spam@example.test"\n' "$MR" > "$H/spam-spf-conf.tab"
+# A copy as the milter saves it for XMail: our block first, lines starting
+# with '.' stuffed.
+printf 'X-Spam-Folder-Envelope: spfdkim-milter; saved=2026-12-06T10:00:00Z; qid=Q1\r\nX-Spam-Folder-Client-IP: 192.0.2.7\r\nX-Spam-Folder-HELO: h.example\r\nX-Spam-Folder-Mail-From: <a@fail.e2e.test>\r\nX-Spam-Folder-Rcpt-To: <bob@example.test>, <carol@example.test>\r\nX-Spam-Folder-Results: spf=fail dkim=none\r\nX-Spam-Folder-Action: quarantine\r\nAuthentication-Results: mx.e2e.test; spf=fail smtp.mailfrom=a@fail.e2e.test\r\nSubject: xmail release\r\n\r\n..a line that starts with a dot\r\nbye\r\n' > "$SPAMD/new/1796560000000.1a.2b.3c.mx"
 echo "$PW" | "$WEB_REL" passwd "$H/passwd" admin >/dev/null
 chown -R nobody:nogroup "$H"
 HP=$(free_port)
-"$WEB_REL" -c "$H/spam-spf-conf.tab" -P "$H/passwd" -p "$HP" -u nobody >"$H/web.stderr" 2>&1 &
+"$WEB_REL" -c "$H/spam-spf-conf.tab" -P "$H/passwd" -p "$HP" -u nobody -x "$MR" >"$H/web.stderr" 2>&1 &
 hpid=$!; track_pid $hpid
 if wait_port "$HP" 10; then
-  out=$(WEB_URL="http://127.0.0.1:$HP" WEB_PASSWORD=$PW CONF=$H/spam-spf-conf.tab MILTER=$(em_bin) \
+  if [ "$(ps -o user= -p $hpid)" = nobody ]; then pass "web: started as root with -u nobody it runs as nobody"
+  else fail "web: started as root with -u nobody it runs as nobody" "runs as $(ps -o user= -p $hpid)"; fi
+  la=$(ss -Hltn "sport = :$HP" | awk '{print $4}')
+  if [ "$la" = "127.0.0.1:$HP" ]; then pass "web: with no -l it listens on 127.0.0.1 only ($la)"
+  else fail "web: with no -l it listens on 127.0.0.1 only" "listening on: $la"; fi
+  out=$(WEB_URL="http://127.0.0.1:$HP" WEB_PASSWORD=$PW CONF=$H/spam-spf-conf.tab MILTER=$(em_bin) MAILROOT=$MR \
         timeout 300 $PY "$TOP/tests/web/http_checks.py" 2>"$H/py.stderr")
   while IFS= read -r l; do
     case "$l" in

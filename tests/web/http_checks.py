@@ -3,7 +3,8 @@
 tab-format config: in-place edits in the file's own format, refusals that
 leave the file as it was, request values that try to name other files, and
 the login rate limit. Run by tests/suites/76-web.sh; prints PASS:/FAIL: lines.
-Environment: WEB_URL, WEB_PASSWORD, CONF, MILTER (spfdkim-milter, for -n).
+Environment: WEB_URL, WEB_PASSWORD, CONF, MILTER (spfdkim-milter, for -n),
+MAILROOT (the XMail MailRoot the page was given with -x).
 """
 import http.cookiejar, os, re, subprocess, urllib.error, urllib.parse, urllib.request
 
@@ -59,6 +60,20 @@ code1, _ = req(op, "/spam/view?id=" + urllib.parse.quote("../../../../etc/passwd
 code2, page2 = req(op, "/spam", {"csrf": csrf, "op": "delete", "id": "../milter.conf"})
 check("a spam-folder id naming another file (../) is refused: view 404, delete \"no such copy\"",
       code1 == 404 and "no such copy" in page2 and os.path.exists(E["CONF"]), f"{code1} {code2}")
+
+# Release for XMail: a file in MailRoot/spool/local with the envelope, XMail's
+# dot-stuffing undone, and the copy gone.
+copy = os.path.join(E["MAILROOT"], "domains/example.test/spam/Maildir/new/1796560000000.1a.2b.3c.mx")
+code, page = req(op, "/spam", {"csrf": csrf, "op": "release", "id": os.path.basename(copy)})
+local = [os.path.join(E["MAILROOT"], "spool/local", f) for f in os.listdir(os.path.join(E["MAILROOT"], "spool/local"))]
+data = open(local[0], "rb").read() if len(local) == 1 else b""
+check("XMail release: one file in spool/local: mail from, rcpt to each recipient, empty line, the message unstuffed, our block off",
+      code == 200 and "Released to 2 recipients through XMail" in page and
+      data.startswith(b"mail from:<a@fail.e2e.test>\r\nrcpt to:<bob@example.test>\r\nrcpt to:<carol@example.test>\r\n\r\n"
+                      b"Authentication-Results: mx.e2e.test;")
+      and b"\r\n.a line that starts with a dot\r\n" in data and b"X-Spam-Folder" not in data
+      and not os.path.exists(copy) and os.listdir(os.path.join(E["MAILROOT"], "spool/temp")) == [],
+      f"{code} {local} {data[:160]!r}")
 
 bad = opener()
 codes = [login(bad, "wrong password")[0] for _ in range(5)]
