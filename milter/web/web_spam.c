@@ -149,7 +149,7 @@ by_mtime(const void *a, const void *b)
 	return x->mtime < y->mtime ? 1 : x->mtime > y->mtime ? -1 : strcmp(x->name, y->name);
 }
 
-/* Lists our copies in new/ and cur/, newest first. */
+/* Lists our copies in new/ and cur/: the newest max of them, newest first. */
 static size_t
 list_copies(struct spamfolder *sf, struct copy *out, size_t max)
 {
@@ -163,15 +163,24 @@ list_copies(struct spamfolder *sf, struct copy *out, size_t max)
 		snprintf(dir, sizeof(dir), "%s/%s", spamfolder_dir(sf), subs[s]);
 		if ((d = opendir(dir)) == NULL)
 			continue;
-		while ((de = readdir(d)) != NULL && n < max) {
+		while ((de = readdir(d)) != NULL) {
 			struct stat st;
+			size_t slot = n;
 			if (!web_safe_name(de->d_name) || fstatat(dirfd(d), de->d_name, &st, AT_SYMLINK_NOFOLLOW) < 0 ||
 			    !S_ISREG(st.st_mode) || !spamfolder_is_ours(sf, dir, de->d_name))
 				continue;
-			strlcpy(out[n].name, de->d_name, sizeof(out[n].name));
-			strlcpy(out[n].sub, subs[s], sizeof(out[n].sub));
-			out[n].mtime = st.st_mtime;
-			n++;
+			if (n == max) {   /* full: the newest max stay */
+				slot = 0;
+				for (size_t i = 1; i < n; i++)
+					if (out[i].mtime < out[slot].mtime)
+						slot = i;
+				if (out[slot].mtime >= st.st_mtime)
+					continue;
+			} else
+				n++;
+			strlcpy(out[slot].name, de->d_name, sizeof(out[slot].name));
+			strlcpy(out[slot].sub, subs[s], sizeof(out[slot].sub));
+			out[slot].mtime = st.st_mtime;
 		}
 		closedir(d);
 	}
