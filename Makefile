@@ -45,8 +45,10 @@ WARN    := -Wall -Wextra -Werror -Wshadow -Wformat=2 -Wno-format-nonliteral
 # Libraries with a pkg-config file are found through it, so one installed
 # elsewhere (PKG_CONFIG_PATH) is used whole; libmilter has none. Debian 12's
 # libunbound.pc names libevent and nettle, hence libevent-dev in
-# tools/install-deps.sh. libsystemd (sd_notify) is the daemon's alone.
+# tools/install-deps.sh. libsystemd (sd_notify) is the daemon's alone;
+# libmicrohttpd and libcrypt (yescrypt) are spfdkim-web's.
 PKGS     := libunbound libssl libcrypto libbsd-overlay
+WEB_PKGS := libmicrohttpd libcrypt
 PKG_CF   := $(shell pkg-config --cflags $(PKGS) libsystemd 2>/dev/null)
 PKG_LIBS := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
 SD_LIBS  := $(shell pkg-config --libs libsystemd 2>/dev/null)
@@ -131,7 +133,7 @@ CLIENT_LIB := $(B)/lib/libmilterclient.a
 MILTER_BIN := $(BINDIR_M)/spfdkim-milter
 CTL_BIN    := $(BINDIR_M)/spfdkim-ctl
 WEB_BIN    := $(BINDIR_M)/spfdkim-web
-WEB_LIBS   := -lmicrohttpd -lcrypt
+WEB_LIBS   := $(shell pkg-config --libs $(WEB_PKGS) 2>/dev/null)
 BRIDGE_BIN := $(BINDIR_X)/xmail-milter-bridge
 UNIT_BINS  := $(patsubst tests/unit/%.c,$(B)/tests/%,$(UNIT_SRC))
 TOOL_BINS  := $(patsubst tests/tools/%.c,$(B)/tests/%,$(TOOL_SRC))
@@ -178,7 +180,7 @@ $(WEB_HELP): man/spfdkim-milter.conf.5 tools/man-help.awk
 	@mkdir -p $(dir $@)
 	awk -f tools/man-help.awk $< > $@.tmp && mv $@.tmp $@
 $(call obj,$(WEB_SRC)): $(WEB_HELP)
-$(B)/obj/milter/web/%.o: GEN_CF := -I$(B)/gen
+$(B)/obj/milter/web/%.o: GEN_CF := -I$(B)/gen $(shell pkg-config --cflags $(WEB_PKGS) 2>/dev/null)
 
 $(WEB_BIN): $(call obj,$(WEB_SRC)) $(ENGINE_LIBS)
 	@mkdir -p $(dir $@)
@@ -215,7 +217,7 @@ $(B)/fuzz/%: $(B)/obj/tests/fuzz/%.o $(TEST_LIBS)
 
 # Before the first compile: every pkg-config library is there.
 pkg-check:
-	@pkg-config --exists $(PKGS) libsystemd || { pkg-config --print-errors --exists $(PKGS) libsystemd; \
+	@pkg-config --exists $(PKGS) libsystemd $(WEB_PKGS) || { pkg-config --print-errors --exists $(PKGS) libsystemd $(WEB_PKGS); \
 	  echo "missing build dependencies: run make deps-build (tools/install-deps.sh build)" >&2; exit 1; }
 
 # "LAYER DIR DEP..." per line, for tests/suites/05-layers.sh.
