@@ -1,10 +1,16 @@
 /* SPDX-License-Identifier: BSD-2-Clause */
 /*
- * mlfi_eom.c - end of message: finish DKIM, run the header-from SPF check,
- * combine the actions, write our headers at the top, and reject, save or
- * accept. Order matters for the MTA: forged Authentication-Results fields
- * are deleted (highest index first) before ours are inserted at index 0,
- * so the indexes the MTA sees are the ones we counted.
+ * mlfi_eom.c - end of message, as a list of phases (mlfi_eom() at the end):
+ *   eom_dkim             finish DKIM: verdict, passing domains, its action
+ *   eom_spf_header_from  SPF for the From: author, or the bad-from outcome
+ *   eom_spf_action       the SPF side's action (identity, HELO fail, bad-from)
+ *   eom_combine          the strongest action and its reply
+ *   eom_our_headers      queue A-R, Received-SPF, DKIM-Signature
+ *   eom_save             spam folder copy for save-reject / quarantine
+ *   eom_act              reply, discard, or deliver with our edits; decision
+ * Order matters for the MTA: forged Authentication-Results fields are
+ * deleted (highest index first) before ours are inserted at index 0, so the
+ * indexes the MTA sees are the ones we counted.
  */
 #include <stdio.h>
 #include <stdlib.h>
