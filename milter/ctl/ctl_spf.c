@@ -3,14 +3,17 @@
  * ctl_spf.c - the SPF subcommands of spfdkim-ctl.
  *
  *   spf --ip IP --mail-from ADDR --helo NAME [--resolver HOST@PORT]
- *       [--header-from ADDR] [--timeout MS] [--budget MS] [--repeat N]
+ *       [--header-from FROM] [--timeout MS] [--budget MS] [--repeat N]
  *     Line 1: the result keyword. Then "explanation: ...", "mechanism: ...",
  *     "domain: D (identity mailfrom|helo|header-from)", "dns lookups: N
  *     (terms T, void V, upstream U)", "time: X ms", and "problem: ..." for
  *     temperror/permerror. --repeat runs the same check again on the same
  *     (warm) resolver and prints "repeat K: RESULT, dns lookups N, upstream
- *     queries U" for each. Exit 0 for pass, 1 for any other result, 2 for
- *     usage or input errors.
+ *     queries U" for each. --header-from takes an address or a whole From:
+ *     value, read as the milter reads it (mailaddr.h): one with no single
+ *     author domain prints "policy" and the reason, as the milter's
+ *     bad-from. Exit 0 for pass, 1 for any other result, 2 for usage or
+ *     input errors.
  *
  *   spf-record --domain D --ip A [--ip B...] [--include D2...] [--all -|~|?]
  *     Prints one zone-file line: D. 3600 IN TXT "v=spf1 ip4:A ... -all",
@@ -36,6 +39,7 @@
 #include "ctl.h"
 #include "dname.h"
 #include "dns.h"
+#include "mailaddr.h"
 #include "spf.h"
 #include "spf_audit.h"
 #include "spf_ip.h"
@@ -73,13 +77,6 @@ open_resolver(const char *resolver, unsigned timeout_ms)
 	return r;
 }
 
-static const char *
-domain_of(const char *addr)
-{
-	const char *at = strrchr(addr, '@');
-	return at ? at + 1 : addr;
-}
-
 int
 ctl_spf(int argc, char **argv)
 {
@@ -91,7 +88,7 @@ ctl_spf(int argc, char **argv)
 	struct spf_response resp;
 	struct dns_stats s0, s1;
 	const char *identity;
-	char hdomain[256];
+	char hdomain[MAILADDR_DOMAIN_MAX], haddr[MAILADDR_ADDR_MAX];
 
 	for (int i = 1; i < argc; i += 2) {	/* options come in pairs */
 		const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
@@ -123,6 +120,19 @@ ctl_spf(int argc, char **argv)
 			return 2;
 		}
 	}
+	if (hfrom != NULL) {
+		/* The author as the milter reads it: one domain, or bad-from (spf=policy). */
+		struct mailaddr_list l;
+		enum mailaddr_status st = mailaddr_parse_from(hfrom, &l);
+		const char *why, *d = mailaddr_author_domain(1, st, &l, &why);
+		if (d == NULL) {
+			printf("policy\nexplanation: %s%s%s\ndomain: - (identity header-from)\n", why,
+			    st == MAILADDR_INVALID ? ": " : "", st == MAILADDR_INVALID ? l.why : "");
+			return 1;
+		}
+		strlcpy(hdomain, d, sizeof(hdomain));
+		strlcpy(haddr, l.first, sizeof(haddr));
+	}
 	r = open_resolver(resolver, timeout);
 	if (r == NULL)
 		return 2;
@@ -135,8 +145,7 @@ ctl_spf(int argc, char **argv)
 	if (hfrom != NULL) {
 		/* Check the From: header's domain; macros see that address. */
 		identity = "header-from";
-		strlcpy(hdomain, domain_of(hfrom), sizeof(hdomain));
-		req.sender = hfrom;
+		req.sender = haddr;
 		req.domain = hdomain;
 	} else {
 		identity = from[0] ? "mailfrom" : "helo";

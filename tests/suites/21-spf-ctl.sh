@@ -6,7 +6,7 @@
 # loop, a DNS timeout), the DNS cache, and .test names via a forwarder.
 # Run under the release and the ASan+UBSan builds.
 . "$(dirname "$0")/../lib.sh"
-plan $(( 2 * 42 + 6 ))   # per variant 42, then dns 5 and spf_bench 1
+plan $(( 2 * 44 + 6 ))   # per variant 44, then dns 5 and spf_bench 1
 need_dns || exit 0
 
 # A forwarder that never answers: a UDP socket we own that reads nothing.
@@ -44,6 +44,8 @@ for variant in release asan; do
   expect "spf: mx and a:name mechanisms match" pass 198.51.100.80 a@mx.spf.test
   expect "spf: the null sender checks the HELO name" fail 198.51.100.9 "" --helo pass.spf.test
   expect "spf: --header-from checks the From: domain" pass 192.0.2.5 a@nowhere.spf.test --header-from b@pass.spf.test
+  expect "spf: --header-from reads a whole From: value as the milter does (the address, not the comment)" pass 192.0.2.5 a@nowhere.spf.test --header-from '"B (x <b@nowhere.spf.test>)" <b@pass.spf.test>'
+  expect "spf: --header-from with two domains is policy (the milter's bad-from), not either domain's result" policy 192.0.2.5 a@pass.spf.test --header-from '<b@pass.spf.test>, <c@nowhere.spf.test>'
   spfctl 192.0.2.9 a@exp.spf.test
   if [ "$(sed -n 2p <<< "$out")" = "explanation: 192.0.2.9 is not one of exp.spf.test's designated mail servers." ]; then
     pass "$V spf: fail prints the exp= explanation with macros expanded"
