@@ -167,7 +167,7 @@ static const char css[] =
     "nav a.on{background:#f6f7f9;color:#123;font-weight:bold}nav form{display:inline;float:right;margin:.5em}"
     "main{padding:1em 2em}fieldset{background:#fff;border:1px solid #ccd;margin:0 0 1em;padding:.5em 1em}"
     "legend{font-weight:bold}label{display:block;margin:.4em 0}label b{display:inline-block;min-width:14em}"
-    "small{color:#666;display:block;margin-left:14.3em}label input[type=text],label select{min-width:24em}"
+    "small{color:#666;display:block;margin-left:14.3em}label input[type=text],label input[type=password],label select{min-width:24em}"
     "table{border-collapse:collapse;background:#fff}td,th{border:1px solid #ccd;padding:.2em .5em;text-align:left;vertical-align:top}"
     ".ok{background:#dfd;border:1px solid #6a6;padding:.5em}.err{background:#fdd;border:1px solid #a66;padding:.5em}"
     "pre{background:#fff;border:1px solid #ccd;padding:.5em;white-space:pre-wrap;word-break:break-all}";
