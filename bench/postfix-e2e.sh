@@ -74,8 +74,9 @@ sed -e "s|@PORT@|$MP_SPF|g" -e "s|@WORK@|$WORK|g" "$BENCH/spfdkim-milter.conf" >
 # process: a second process serves the unix case.
 sed -e "s|inet:@PORT@@127.0.0.1|unix:$USOCK|" -e "s|@WORK@|$WORK/u|g" "$BENCH/spfdkim-milter.conf" > "$WORK/spfdkim-unix.conf"
 mkdir -p "$WORK/u"
-# Postfix's daemons (user postfix) must reach their dirs below WORK.
-chmod 711 "$WORK" "$(dirname "$WORK")"
+# Postfix's daemons (user postfix) must reach their dirs below WORK (the
+# caller makes WORK's own parents traversable, as bench/run.sh does).
+chmod 711 "$WORK"
 "$TOP/milter/spfdkim-milter" -f -c "$WORK/spfdkim.conf" >>"$WORK/spfdkim.out" 2>&1 &
 PID_spfdkim=$!; PIDS="$PIDS $!"
 "$TOP/milter/spfdkim-milter" -f -c "$WORK/spfdkim-unix.conf" >>"$WORK/spfdkim-unix.out" 2>&1 &

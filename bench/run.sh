@@ -362,6 +362,7 @@ if [ -x "$BIN/bench/canon_bench" ]; then
 fi
 if [ -f "$BENCH/postfix-e2e.sh" ] && command -v smtp-source >/dev/null; then
   # Inside the namespace: the milters there resolve through the bench unbound.
+  chmod 711 "$WORK"   # Postfix's daemons run as user postfix
   EXTRA_TIMEOUT=1200 extra "Postfix end to end (bench/postfix-e2e.sh)" \
     ip netns exec "$NS" env CORPUS="$CORPUS" PFE_WORK="$WORK/pfe" bash "$BENCH/postfix-e2e.sh"
 fi
