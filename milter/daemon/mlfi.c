@@ -577,6 +577,23 @@ cb_envrcpt(SMFICTX *ctx, char **argv)
 	return done(s, SMFIP_NR_RCPT);
 }
 
+/*
+ * Is the field name want, in any case, with the blanks RFC 5322's obsolete
+ * syntax allows before the colon ("From :")? MUAs and the DKIM layer read
+ * such a field as From:, so it counts as one here too.
+ */
+static int
+name_is(const char *name, const char *want)
+{
+	size_t n = strlen(want);
+
+	if (strncasecmp(name, want, n) != 0)
+		return 0;
+	for (name += n; *name == ' ' || *name == '\t'; name++)
+		;
+	return *name == '\0';
+}
+
 /* Marks A-R field #n (1-based) for removal; the bitmap grows by doubling. */
 static void
 ar_mark_forged(struct txn *t, unsigned n)
@@ -622,7 +639,7 @@ cb_header(SMFICTX *ctx, char *name, char *value)
 		t->ar_seen++;
 		if (authres_is_ours(value, s->rt->authserv_id))
 			ar_mark_forged(t, t->ar_seen);
-	} else if (strcasecmp(name, "From") == 0) {
+	} else if (name_is(name, "From")) {
 		/* Only the first is parsed; a second one makes the From: unusable anyway. */
 		if (t->nfrom++ == 0)
 			t->from_st = mailaddr_parse_from(value, &t->from);

@@ -1,5 +1,5 @@
 -- SPDX-License-Identifier: BSD-2-Clause
---plan 28
+--plan 32
 -- SPF header-from: a From: that names no single author domain (several From: fields, several domains, unparseable) is refused as bad-from, never passed as the attacker's domain.
 --conf SPFIdentity header-from
 --conf SPFFailAction reject
@@ -18,6 +18,8 @@ T.run(function()
     { "the address in [brackets]", "unparseable From: header field", { { "From", "[ceo@victim.milter.test]" } } },
     { "a quoted string only", "unparseable From: header field", { { "From", "\"ceo@victim.milter.test\"" } } },
     { "an empty group", "no address in the From: header field", { { "From", "undisclosed-recipients:;" } } },
+    { "a second From: written \"From :\"", "several From: header fields",
+      { { "From", "a@attacker.milter.test" }, { "From ", "ceo@victim.milter.test" } } },
   }
   for i, c in ipairs(cases) do
     local hdrs = { { "Subject", "wire transfer" } }
@@ -39,6 +41,13 @@ T.run(function()
   T.check(ar:find("spf=policy (several From: header fields)", 1, true) ~= nil and ar:find("spf=pass", 1, true) == nil,
     "SPFBadFromAction accept: A-R says spf=policy (several From: header fields), never spf=pass", ar)
   T.expect("action", "accept", "SPFBadFromAction accept: decision action=accept")
+  mt.disconnect(conn)
+
+  -- "From :" (obsolete blank before the colon) is the From: field, not a missing one.
+  conn, r = T.message{ from = "<a@attacker.milter.test>", headers = { { "From ", "ceo@victim.milter.test" } } }
+  T.check(r == SMFIR_REPLYCODE and mt.eom_check(conn, MT_SMTPREPLY, "550", "5.7.23",
+    "SPF fail: 192.0.2.10 is not allowed to send mail for victim.milter.test"),
+    "\"From :\" is read as the From: field: SPF fail for the victim, not a MAIL FROM fallback")
   mt.disconnect(conn)
 
   -- One From: with one domain is checked as before: the victim's -all refuses.
