@@ -70,10 +70,11 @@ else
 $(error unknown VARIANT $(VARIANT): use release, asan or fuzz)
 endif
 
+CPPFLAGS ?=
 CFLAGS  ?=
 LDFLAGS ?=
 JOBS    ?= $(shell nproc 2>/dev/null || echo 2)
-ALL_CF  := $(BASE_CF) $(OPT_CF) $(CFLAGS)
+ALL_CF  := $(BASE_CF) $(OPT_CF) $(CPPFLAGS) $(CFLAGS)
 ALL_LD  := $(OPT_LD) $(LDFLAGS)
 
 # Layers, bottom first, each with the layers it may use (transitively closed).
@@ -142,7 +143,7 @@ BENCH_BINS := $(patsubst bench/%.c,$(B)/bench/%,$(BENCH_SRC))
 
 PROGS := $(if $(DAEMON_SRC),$(MILTER_BIN)) $(if $(CTL_SRC),$(CTL_BIN)) $(if $(WEB_SRC),$(WEB_BIN)) $(if $(BRIDGE_SRC),$(BRIDGE_BIN))
 
-.PHONY: FORCE pkg-check print-layers all programs tests fuzz-build run test bench fuzz fuzz-long conformance install clean deps-build deps-test
+.PHONY: FORCE pkg-check print-layers all programs tests fuzz-build run test bench fuzz fuzz-long conformance install deb clean deps-build deps-test
 
 ifeq ($(VARIANT),fuzz)
 all: $(FUZZ_BINS)
@@ -286,6 +287,18 @@ install: programs
 	chmod 644 $(DESTDIR)$(UNITDIR)/spfdkim-milter.service
 	install -m 644 contrib/systemd/spfdkim-milter.sysusers $(DESTDIR)$(SYSUSERSDIR)/spfdkim-milter.conf
 	install -m 644 contrib/systemd/spfdkim-milter.tmpfiles $(DESTDIR)$(TMPFILESDIR)/spfdkim-milter.conf
+
+# Debian binary packages (debian/, debhelper) built in a copy of the tree
+# under DEBDIR, so the checkout stays clean; the .deb files, .buildinfo and
+# .changes land in DEBDIR.
+DEBDIR ?= build/deb
+deb:
+	@sh tools/install-deps.sh deb
+	rm -rf $(DEBDIR) && mkdir -p $(DEBDIR)/src
+	tar --exclude=./build --exclude=./.git --exclude=./bench/results -cf - . | tar -C $(DEBDIR)/src -xf -
+	$(MAKE) -s -C $(DEBDIR)/src clean
+	cd $(DEBDIR)/src && dpkg-buildpackage -b -us -uc
+	@ls -1 $(DEBDIR)/*.deb
 
 clean:
 	rm -rf build milter/spfdkim-milter milter/spfdkim-ctl milter/spfdkim-web xmail-bridge/xmail-milter-bridge

@@ -2,7 +2,7 @@
 # SPDX-License-Identifier: BSD-2-Clause
 # install-deps.sh - install the Debian packages a target needs, if missing.
 #
-# Usage: tools/install-deps.sh build|run|test|bench
+# Usage: tools/install-deps.sh build|run|test|deb|bench
 # Runs apt-get only when something is missing, so repeated calls are cheap.
 # Never starts services: a policy-rc.d that exits 101 is put in place first,
 # and postfix is preseeded to "No configuration" so nothing listens on :25.
@@ -13,15 +13,19 @@ build="gcc make pkg-config libmilter-dev libbsd-dev libunbound-dev libevent-dev 
 run="$build"
 test="$build clang libclang-rt-14-dev libcmocka-dev unbound miltertest swaks postfix
       python3 python3-dkim python3-spf python3-yaml python3-dnspython libmail-dkim-perl
-      opendkim opendkim-tools valgrind iproute2 groff-base man-db lua5.3 chromium chromium-driver python3-selenium prometheus"
+      opendkim opendkim-tools valgrind iproute2 groff-base man-db lua5.3 chromium chromium-driver python3-selenium prometheus
+      debhelper dpkg-dev fakeroot lintian"
+# make deb: debhelper builds the packages, lintian checks them (suite 75).
+deb="$build debhelper dpkg-dev fakeroot lintian"
 bench="$test opendmarc rspamd hyperfine linux-perf"
 
 case "${1:-}" in
   build) want=$build ;;
   run) want=$run ;;
   test) want=$test ;;
+  deb) want=$deb ;;
   bench) want=$bench ;;
-  *) echo "usage: $0 build|run|test|bench" >&2; exit 2 ;;
+  *) echo "usage: $0 build|run|test|deb|bench" >&2; exit 2 ;;
 esac
 
 missing=""
