@@ -544,6 +544,10 @@ accept_message(struct run *r, struct call *k)
 		}
 		changed = 1;
 	}
+	if (k->s.sep_added) {
+		set_detail(r, "the headers ended on a non-header line: an empty line added before it");
+		changed = 1;
+	}
 	if (quarantine && quarantine_message(r, &k->s, k->fd, k->cip, qreason,
 	        k->rb.used ? k->rb.fd : -1)) {
 		changed = 1;

@@ -328,7 +328,16 @@ parse_headers(const char *p, size_t len, size_t pos, int eof, struct spool *s, c
 		}
 		size_t colon = header_colon(u, ulen);
 		if (colon == 0) {
-			/* Not a header: the body starts here, without an empty line. */
+			/*
+			 * Not a header: the body starts here, without an empty line.
+			 * As Postfix's mime_state does, one is added on rewrite, so no
+			 * reader takes what follows (a forged Authentication-Results:,
+			 * say) for headers the milter never saw as headers.
+			 */
+			if ((s->sep = spool_memdup0("\r\n", 2)) == NULL)
+				goto oom;
+			s->seplen = 2;
+			s->sep_added = 1;
 			s->body_off = (off_t)pos;
 			break;
 		}

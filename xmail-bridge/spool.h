@@ -82,6 +82,9 @@ struct spool {
 	size_t nhdrs, hdrcap;
 	char *sep;                    /* the empty line ending the headers, or "" */
 	size_t seplen;
+	int sep_added;                /* the headers ended on a non-header line:
+	                                 sep is a CRLF the file lacks, so a rewrite
+	                                 puts it before that line (as Postfix) */
 	off_t body_off;               /* first body byte in the file */
 	off_t file_size;
 };

@@ -11,6 +11,8 @@
 #       forged A-R among the first ones and one among the last ones
 #   big_headers.py OUT SENDER AUTHSERV-ID forged-fold KBYTES   the forged
 #       A-R itself folded to about KBYTES KB
+#   big_headers.py OUT SENDER AUTHSERV-ID garbage 0   a line that is no
+#       header, then the forged A-R (a reader may still take it for one)
 #
 # The envelope is the one of tests/data/xmail/spool/post-data-plain.spool
 # with MAIL FROM:<SENDER>; every line ends in CRLF as XMail writes it.
@@ -29,6 +31,8 @@ if mode == 'fold':
     hdrs = top + 'X-Big: start\r\n' + folds(n) + forged
 elif mode == 'forged-fold':
     hdrs = top + forged.rstrip('\r\n') + '\r\n' + folds(n)
+elif mode == 'garbage':
+    hdrs = top + 'this line is no header\r\n' + forged
 elif mode == 'count':
     filler = ''.join('X-Filler-%d: value %d\r\n' % (i, i) for i in range(n - 2))
     hdrs = top + forged + filler + forged

@@ -27,13 +27,13 @@ fi
 
 argval() { sed -n "s/^argv\[$2\]=\[\(.*\)\]\$/\1/p" "$FIX/args/$1.args"; }
 
-# Plan: 90 checks that do not depend on the fixtures (15 of them the
-# oversized-header ones: 2 packet-size milters, 1 past the header cap, 12
-# through spfdkim-milter under save-reject); per fixture, 1 under
+# Plan: 92 checks that do not depend on the fixtures (17 of them the
+# sender-shaped header ones: 2 packet-size milters, 1 past the header cap,
+# 12 through spfdkim-milter under save-reject, 2 with a non-header line); per fixture, 1 under
 # ASan and 3 + (post-data ? 2 : 1) under release; per post-data fixture and
 # OpenDKIM canonicalization (2), 1 + 1 if its From: has a domain and its body
 # has stuffed dots (the control check).
-n=90
+n=92
 for s in "$FIX"/spool/*.spool; do
   name=$(basename "$s" .spool)
   stage=$(argval "$name" 1 2>/dev/null); [ -n "$stage" ] || stage=post-data
@@ -583,6 +583,19 @@ if [ -x "$(bin release spfdkim-milter)" ] && need_dns; then
           pass "xmail bridge ($variant) + spfdkim-milter: $what, SPF pass -> exit 0, every forged A-R gone, ours inserted"
         else fail "xmail bridge ($variant) + spfdkim-milter: $what, SPF pass -> forged A-R gone" "rc=$RC forged=$(grep -ac '^Authentication-Results: mx.bridge.test; dkim=pass' "$F") $(tail -1 "$BLOG" | cut -f8-)"; fi
       done
+    done
+    # A line that is no header ends the header section for the milter; the
+    # bridge adds the empty line before it (as Postfix does), so a forged
+    # A-R after it is body text for every reader, not a header.
+    $PY "$TOP/tests/bridge/big_headers.py" "$T_TMP/garbage.spool" a@pass.e2e.test mx.bridge.test garbage 0
+    for variant in release asan; do
+      BRIDGE=$(bin $variant xmail-milter-bridge)
+      SPOOL_OVERRIDE=$T_TMP/garbage.spool replay post-data-plain "inet:$MP@127.0.0.1"
+      hs=$(sed -n '/^<<MAIL-DATA>>\r$/,/^\r$/p' "$F")
+      if [ "$RC" = 0 ] && nrej && ! grep -qa 'dkim=pass' <<<"$hs" && grep -qa '^Authentication-Results: mx\.bridge\.test;.*spf=pass' <<<"$hs" &&
+         [ "$(sed '1,/^\r$/d' "$F" | head -2 | tr -d '\r' | tr '\n' '|')" = "this line is no header|Authentication-Results: mx.bridge.test; dkim=pass header.d=example.test|" ]; then
+        pass "xmail bridge ($variant) + spfdkim-milter: a non-header line in the headers gets an empty line before it: the forged A-R after it is body text"
+      else fail "xmail bridge ($variant) + spfdkim-milter: a non-header line in the headers gets an empty line before it" "rc=$RC $(tail -1 "$BLOG" | cut -f8-) $(sed -n '/^<<MAIL-DATA>>/,$p' "$F" | head -12 | tr '\r\n' ' |')"; fi
     done
     BRIDGE=$(bin "$BV" xmail-milter-bridge)
     em_stop
