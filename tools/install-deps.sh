@@ -13,7 +13,7 @@ build="gcc make pkg-config libmilter-dev libbsd-dev libunbound-dev libevent-dev 
 run="$build"
 test="$build clang libclang-rt-14-dev libcmocka-dev unbound miltertest swaks postfix
       python3 python3-dkim python3-spf python3-yaml python3-dnspython libmail-dkim-perl
-      opendkim opendkim-tools valgrind iproute2 groff-base man-db lua5.3 chromium chromium-driver python3-selenium prometheus
+      opendkim opendkim-tools valgrind iproute2 groff-base man-db lua5.3 chromium chromium-driver python3-selenium prometheus faketime
       debhelper dpkg-dev fakeroot lintian"
 # make deb: debhelper builds the packages, lintian checks them (suite 75).
 deb="$build debhelper dpkg-dev fakeroot lintian"

@@ -147,3 +147,92 @@ fileio_mkdir_p(const char *path, mode_t mode, char *err, size_t errlen)
 	}
 	return 0;
 }
+
+int
+fileio_open_append(const char *path, mode_t mode, char *err, size_t errlen)
+{
+	struct stat st;
+	int fd;
+
+	/* O_NONBLOCK: a FIFO planted at path must not make us wait for a reader. */
+	fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_NOFOLLOW | O_NONBLOCK | O_NOCTTY | O_CLOEXEC, mode);
+	if (fd < 0) {
+		if (errno == ELOOP)
+			snprintf(err, errlen, "%s: is a symbolic link (refused)", path);
+		else
+			syserr_fmt(err, errlen, "%s", path);
+		return -1;
+	}
+	if (fstat(fd, &st) < 0) {
+		syserr_fmt(err, errlen, "%s: fstat", path);
+		close(fd);
+		return -1;
+	}
+	if (!S_ISREG(st.st_mode) || st.st_nlink != 1) {
+		snprintf(err, errlen, "%s: %s (refused)", path,
+		    !S_ISREG(st.st_mode) ? "not a regular file" : "has more than one link");
+		close(fd);
+		return -1;
+	}
+	(void)fcntl(fd, F_SETFL, O_APPEND);
+	return fd;
+}
+
+int
+fileio_replace(const char *path, const void *data, size_t len, mode_t mode,
+    char *err, size_t errlen)
+{
+	char dir[4096], tmp[256];
+	const char *base, *slash = strrchr(path, '/');
+	int dfd, fd = -1, bad;
+
+	if (slash == NULL) {
+		strlcpy(dir, ".", sizeof(dir));
+		base = path;
+	} else {
+		size_t dl = slash == path ? 1 : (size_t)(slash - path);
+		if (dl >= sizeof(dir)) {
+			snprintf(err, errlen, "%.200s: path too long", path);
+			return -1;
+		}
+		memcpy(dir, path, dl);
+		dir[dl] = '\0';
+		base = slash + 1;
+	}
+	if (*base == '\0' || strlen(base) > 200) {
+		snprintf(err, errlen, "%s: not a file name", path);
+		return -1;
+	}
+	if ((dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) < 0) {
+		syserr_fmt(err, errlen, "%s: directory %s", path, dir);
+		return -1;
+	}
+	for (unsigned i = 0; i < 100 && fd < 0; i++) {
+		snprintf(tmp, sizeof(tmp), ".%s.%ld.%u", base, (long)getpid(), i);
+		fd = openat(dfd, tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, mode);
+		if (fd < 0 && errno != EEXIST)
+			break;
+	}
+	if (fd < 0) {
+		syserr_fmt(err, errlen, "%s: cannot create a new file beside it", path);
+		close(dfd);
+		return -1;
+	}
+	bad = fchmod(fd, mode) < 0 || fileio_write_all(fd, data, len) < 0;
+	if (close(fd) < 0)
+		bad = 1;
+	if (bad) {
+		syserr_fmt(err, errlen, "%s: writing", path);
+		unlinkat(dfd, tmp, 0);
+		close(dfd);
+		return -1;
+	}
+	if (renameat(dfd, tmp, dfd, base) < 0) {
+		syserr_fmt(err, errlen, "%s: rename", path);
+		unlinkat(dfd, tmp, 0);
+		close(dfd);
+		return -1;
+	}
+	close(dfd);
+	return 0;
+}

@@ -19,6 +19,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "fileio.h"
 #include "log.h"
 
 #define LOG_LINE_MAX 4096
@@ -60,9 +61,9 @@ log_open(const char *ident, const char *target, enum log_level min, char *err, s
 		kind = LK_SYSLOG;
 	else {
 		kind = LK_FILE;
-		fd = open(target, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0640);
-		if (fd < 0) {
-			syserr_fmt(err, errlen, "log file %s", target);
+		char why[512];
+		if ((fd = fileio_open_append(target, 0640, why, sizeof(why))) < 0) {
+			snprintf(err, errlen, "log file %s", why);
 			return -1;
 		}
 	}

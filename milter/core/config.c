@@ -36,7 +36,7 @@
  * OpenDKIM key this milter cannot honour (def: why).
  */
 enum ktype { K_STR, K_BOOL, K_UINT, K_UMASK, K_LOGLEVEL, K_IDENTITY, K_ACTION, K_REPLY, K_LOGTARGET, K_SOCKET,
-	K_ALIAS, K_SYSLOG, K_YES, K_REFUSED, K_HTTPSOCK };
+	K_ALIAS, K_SYSLOG, K_YES, K_REFUSED, K_HTTPSOCK, K_AUTHSERV };
 
 struct key {
 	const char *name;
@@ -60,7 +60,7 @@ static const struct key keys[] = {
 	{ "PidFile", K_STR, O(pid_file), NULL, 0, 0 },
 	{ "UserID", K_STR, O(user_id), NULL, 0, 0 },
 	{ "Umask", K_UMASK, O(umask), "007", 0, 0 },
-	{ "AuthservID", K_STR, O(authserv_id), "", 0, 0 },
+	{ "AuthservID", K_AUTHSERV, O(authserv_id), "", 0, 0 },
 	{ "Log", K_LOGTARGET, O(log), "syslog", 0, 0 },
 	{ "LogLevel", K_LOGLEVEL, O(log_level), "info", 0, 0 },
 	{ "DecisionLog", K_STR, O(decision_log), NULL, 0, 0 },
@@ -69,6 +69,7 @@ static const struct key keys[] = {
 	{ "Resolver", K_STR, O(resolver), "", 0, 0 },
 	{ "DNSTimeout", K_UINT, O(dns_timeout), "5", 1, 300 },
 	{ "DNSBudget", K_UINT, O(dns_budget), "20", 1, 600 },
+	{ "MilterTimeout", K_UINT, O(milter_timeout), "600", 10, 86400 },
 	{ "SPFIdentity", K_IDENTITY, O(identity), "mailfrom", 0, 0 },
 	{ "SPFCheckHelo", K_BOOL, O(check_helo), "no", 0, 0 },
 	{ "SkipAuthenticated", K_BOOL, O(skip_auth), "yes", 0, 0 },
@@ -144,6 +145,36 @@ reply_default(const struct key *k)
 	return policy_default_dkim_reply((enum dkim_verdict)((off - dk0) / (ptrdiff_t)sizeof(char *)));
 }
 
+/*
+ * RFC 8601 authserv-id = value (RFC 2045: token / quoted-string). It goes
+ * verbatim into every Authentication-Results header we add, so anything
+ * else would make that header malformed. "" means the host name.
+ */
+static int
+authserv_check(const char *v)
+{
+	size_t n = strlen(v);
+
+	if (v[0] == '"') {
+		if (n < 3 || v[n - 1] != '"')
+			return -1;
+		for (size_t i = 1; i < n - 1; i++) {
+			unsigned char ch = (unsigned char)v[i];
+			if (ch == '\\' && i + 2 < n && (unsigned char)v[i + 1] >= 0x20 && v[i + 1] != 0x7f)
+				i++;
+			else if (ch < 0x20 || ch == 0x7f || ch == '"' || ch == '\\')
+				return -1;
+		}
+		return 0;
+	}
+	for (const char *p = v; *p != '\0'; p++) {
+		unsigned char ch = (unsigned char)*p;
+		if (ch <= 0x20 || ch >= 0x7f || strchr("()<>@,;:\\\"/[]?=", ch) != NULL)
+			return -1;
+	}
+	return 0;
+}
+
 /* Sets one key from text; -1 with a reason in err. */
 static int
 set_key(struct config *c, const struct key *k, const char *v, char *err, size_t errlen)
@@ -170,6 +201,13 @@ set_key(struct config *c, const struct key *k, const char *v, char *err, size_t 
 				strlcat(err, why, errlen);
 				return -1;
 			}
+		}
+		/* FALLTHROUGH */
+	case K_AUTHSERV:
+		if (k->type == K_AUTHSERV && authserv_check(v) < 0) {
+			snprintf(err, errlen, "%s: \"%.80s\" is not a token or a complete \"quoted string\" "
+			    "(RFC 8601 authserv-id)", k->name, v);
+			return -1;
 		}
 		/* FALLTHROUGH */
 	case K_STR:
@@ -294,7 +332,8 @@ config_free(struct config *c)
 		return;
 	for (size_t i = 0; i < NKEYS; i++)
 		if (keys[i].type == K_STR || keys[i].type == K_REPLY || keys[i].type == K_LOGTARGET ||
-		    keys[i].type == K_SOCKET || keys[i].type == K_HTTPSOCK)
+		    keys[i].type == K_SOCKET || keys[i].type == K_HTTPSOCK ||
+		    keys[i].type == K_AUTHSERV)
 			free(*(char **)field(c, &keys[i]));
 	/* The pass replies have no key (see config_new_default). */
 	free(c->spf_reply[SPF_RESULT_PASS]);
@@ -410,6 +449,15 @@ split_line(char *line, char *key, size_t keylen, char *val, size_t vallen, char 
 	if (e - p >= 2 && *p == '"' && e[-1] == '"') {
 		p++;
 		*--e = '\0';
+	} else {
+		/* '#' starts a comment only at the start of a line; a "# ..." after
+		 * a value would silently become part of it. */
+		for (const char *h = p; (h = strchr(h, '#')) != NULL; h++)
+			if (h > p && (h[-1] == ' ' || h[-1] == '\t')) {
+				snprintf(err, errlen, "value of %s has a trailing \"#\" comment "
+				    "(comments go on their own line; quote the value if \"#\" belongs to it)", key);
+				return -1;
+			}
 	}
 	if ((size_t)(e - p) >= vallen) {
 		snprintf(err, errlen, "value of %s too long", key);
@@ -566,7 +614,7 @@ config_dump(const struct config *c, void (*emit)(const char *line, void *arg), v
 		char num[32];
 
 		switch (k->type) {
-		case K_STR: case K_REPLY: case K_LOGTARGET: case K_SOCKET: case K_HTTPSOCK:
+		case K_STR: case K_REPLY: case K_LOGTARGET: case K_SOCKET: case K_HTTPSOCK: case K_AUTHSERV:
 			v = *(char *const *)f;
 			break;
 		case K_BOOL: v = *(const int *)f ? "yes" : "no"; break;

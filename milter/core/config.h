@@ -41,6 +41,7 @@ struct config {
 	/* DNS */
 	char *resolver;
 	unsigned dns_timeout, dns_budget;
+	unsigned milter_timeout;      /* seconds: smfi_settimeout (restart to change) */
 	/* SPF */
 	enum spf_identity identity;
 	int check_helo, skip_auth, check_loopback, check_lan;

@@ -2,6 +2,8 @@
 /*
  * decision.c - format and write the per-message decision line (decision.h).
  */
+#include <errno.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <unistd.h>
 
@@ -40,6 +42,33 @@ decision_format(struct buf *b, const struct decision *d)
 	return b->failed ? -1 : 0;
 }
 
+/*
+ * One record is written whole or not at all: a short write (ENOSPC, EFBIG,
+ * a quota) is cut back off, so the next record never continues a partial
+ * line. The lock keeps our own threads from appending in between.
+ */
+static void
+append_whole(int fd, const char *p, size_t n)
+{
+	static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
+	off_t end;
+	ssize_t w;
+
+	pthread_mutex_lock(&lock);
+	end = lseek(fd, 0, SEEK_END);
+	do
+		w = write(fd, p, n);
+	while (w < 0 && errno == EINTR);
+	if (w != (ssize_t)n) {
+		int e = w < 0 ? errno : ENOSPC;
+		if (w > 0 && (end < 0 || ftruncate(fd, end) < 0))
+			log_error_sys("decision log: a partial record could not be removed");
+		errno = e;
+		log_warn_sys("decision log: record not written");
+	}
+	pthread_mutex_unlock(&lock);
+}
+
 void
 decision_emit(const struct decision *d, int fd)
 {
@@ -58,8 +87,8 @@ decision_emit(const struct decision *d, int fd)
 		buf_init(&f, DECISION_LINE_MAX + 2);
 		buf_append(&f, line, n);
 		buf_putc(&f, '\n');
-		if (write(fd, f.data, f.len) != (ssize_t)f.len)
-			log_warn("decision log: short write");
+		if (!f.failed)
+			append_whole(fd, f.data, f.len);
 		buf_free(&f);
 	}
 	buf_free(&b);

@@ -12,8 +12,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
+#include "fileio.h"
 #include "log.h"
 #include "runtime.h"
 
@@ -25,7 +27,9 @@ struct shared_dns {
 };
 
 static pthread_mutex_t cur_lock = PTHREAD_MUTEX_INITIALIZER;
+static pthread_cond_t live_cond = PTHREAD_COND_INITIALIZER;
 static struct runtime *current;
+static unsigned live;     /* runtimes not yet freed (cur_lock) */
 
 static void
 sdns_release(struct shared_dns *s)
@@ -53,6 +57,10 @@ runtime_free(struct runtime *rt)
 	sdns_release(rt->sdns);
 	config_free(rt->cfg);
 	free(rt);
+	pthread_mutex_lock(&cur_lock);
+	if (--live == 0)
+		pthread_cond_broadcast(&live_cond);
+	pthread_mutex_unlock(&cur_lock);
 }
 
 struct runtime *
@@ -66,6 +74,9 @@ runtime_build(struct config *cfg, struct runtime *prev, char *err, size_t errlen
 		snprintf(err, errlen, "out of memory");
 		return NULL;
 	}
+	pthread_mutex_lock(&cur_lock);
+	live++;
+	pthread_mutex_unlock(&cur_lock);
 	rt->refs = 1;
 	rt->decision_fd = -1;
 	netlist_init(&rt->whitelist);
@@ -112,9 +123,9 @@ runtime_build(struct config *cfg, struct runtime *prev, char *err, size_t errlen
 	}
 
 	if (c->decision_log != NULL) {
-		rt->decision_fd = open(c->decision_log, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0640);
+		rt->decision_fd = fileio_open_append(c->decision_log, 0640, why, sizeof(why));
 		if (rt->decision_fd < 0) {
-			syserr_fmt(err, errlen, "%s: DecisionLog %s", c->source, c->decision_log);
+			snprintf(err, errlen, "%s: DecisionLog %s", c->source, why);
 			goto bad;
 		}
 	}
@@ -225,4 +236,25 @@ void
 runtime_shutdown(void)
 {
 	runtime_install(NULL);
+}
+
+unsigned
+runtime_drain(unsigned timeout_ms)
+{
+	struct timespec ts;
+	unsigned left;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	ts.tv_sec += timeout_ms / 1000;
+	ts.tv_nsec += (long)(timeout_ms % 1000) * 1000000L;
+	if (ts.tv_nsec >= 1000000000L) {
+		ts.tv_sec++;
+		ts.tv_nsec -= 1000000000L;
+	}
+	pthread_mutex_lock(&cur_lock);
+	while (live > 0 && pthread_cond_timedwait(&live_cond, &cur_lock, &ts) != ETIMEDOUT)
+		;
+	left = live;
+	pthread_mutex_unlock(&cur_lock);
+	return left;
 }

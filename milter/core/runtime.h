@@ -52,5 +52,11 @@ struct runtime *runtime_acquire(void);
 void runtime_release(struct runtime *rt);
 /* Drops the current runtime (at exit). */
 void runtime_shutdown(void);
+/*
+ * After runtime_shutdown(): waits until every runtime is freed, i.e. every
+ * session that held one has closed, or timeout_ms passed. Returns how many
+ * runtimes are still alive (0: nothing of ours is running any more).
+ */
+unsigned runtime_drain(unsigned timeout_ms);
 
 #endif

@@ -9,15 +9,32 @@
  * signals. XXX libmilter: its own signal thread treats SIGHUP as "stop"
  * (mi_signal_thread), so the signals are caught here first: this (the main) thread keeps SIGHUP, SIGTERM
  * and SIGINT unblocked with handlers, and the kernel delivers process signals
- * to the main thread whenever it can take them. SIGHUP (or SIGUSR1, as for
+ * to the main thread whenever it can take them. The handler only writes the
+ * signal number to a pipe; the main loop waits for it in poll(), which a
+ * signal always interrupts (SA_RESTART never restarts poll): under
+ * ThreadSanitizer a handler runs only once its thread leaves a blocking call,
+ * and a restarted read() would never leave. SIGHUP (or SIGUSR1, as for
  * OpenDKIM, and handled the same way) builds a new runtime
  * from the config file and swaps it in; a bad file is refused with a log
- * line and the old runtime stays. SIGTERM/SIGINT stop libmilter (it may take
- * up to 5 s to notice), then the pid file is removed.
+ * line and the old runtime stays. SIGTERM/SIGINT first let open sessions
+ * end, up to STOP_DRAIN_SECONDS (a message in progress gets its verdict; a
+ * new connection meanwhile is refused with a temporary failure), then stop
+ * libmilter and remove the pid file and socket. Past that bound the process
+ * ends with _exit(): no exit handler (OpenSSL's clean-up) may run under a
+ * session thread that is still verifying.
+ *
+ * Started as root with UserID/-u, only these are opened before the drop:
+ * the Log file and the DecisionLog (their fds are kept), the pid file
+ * (written as a new file renamed into place, never through a planted name,
+ * and left root's), and the socket. A unix socket is bound with the
+ * user's effective ids, so it is the user's without any chown. Logs are
+ * opened with O_NOFOLLOW and must be regular files with one link.
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <poll.h>
 #include <getopt.h>
+#include <grp.h>
 #include <libmilter/mfapi.h>
 #include <netdb.h>
 #include <pthread.h>
@@ -32,6 +49,7 @@
 #include <unistd.h>
 
 #include "config.h"
+#include "fileio.h"
 #include "log.h"
 #include "metrics.h"
 #include "metrics_http.h"
@@ -45,6 +63,8 @@ extern struct smfiDesc mlfi_desc;
 
 /* MILTER_MDS_1M, which mfdef.h defines only under _FFR_MDS_NEGOTIATE. */
 #define MILTER_DATA_1M ((1024 * 1024) - 1)
+/* SIGTERM: how long open milter sessions may take to end. */
+#define STOP_DRAIN_SECONDS 30
 
 static int sig_pipe[2] = { -1, -1 };
 static int milter_done;   /* set (atomically) when smfi_main has returned */
@@ -298,6 +318,8 @@ main(int argc, char **argv)
 	struct runtime *rt;
 	char err[1024];
 	const char *upath;
+	char *pidpath = NULL;
+	unsigned left = 0;
 	char upbuf[sizeof(((struct sockaddr_un *)0)->sun_path)];
 	struct userspec us;
 	pthread_t tid;
@@ -391,29 +413,37 @@ main(int argc, char **argv)
 	if (smfi_setconn(rt->cfg->socket) == MI_FAILURE)
 		log_fatal("%s: Socket \"%s\": smfi_setconn failed", rt->cfg->source, rt->cfg->socket);
 	smfi_setbacklog(128);
+	smfi_settimeout((int)rt->cfg->milter_timeout);
+	upath = unix_path(rt->cfg->socket, upbuf, sizeof(upbuf));
 	{
 		mode_t um = umask(rt->cfg->umask);
+		/*
+		 * A unix socket is made by the user it will belong to: its
+		 * directory is that user's to control, so root neither creates
+		 * a name there nor chowns one afterwards.
+		 */
+		int as_user = rt->cfg->user_id != NULL && upath != NULL && geteuid() == 0;
+		if (as_user && (setgroups(1, &us.gid) < 0 || setegid(us.gid) < 0 || seteuid(us.uid) < 0))
+			log_fatal_sys("cannot take the ids of %s to create the socket", us.name);
 		if (smfi_opensocket(1) == MI_FAILURE)
-			log_fatal("cannot listen on %s (in use, or no permission)", rt->cfg->socket);
+			log_fatal("cannot listen on %s (in use, or no permission%s%s)", rt->cfg->socket,
+			    as_user ? " for user " : "", as_user ? us.name : "");
+		if (as_user && (seteuid(0) < 0 || setegid(0) < 0))
+			log_fatal_sys("cannot return to root after creating the socket");
 		umask(um);
 	}
 	if (rt->cfg->metrics_socket != NULL && metrics_http_start(rt->cfg->metrics_socket, err, sizeof(err)) < 0)
 		log_fatal("%s: %s", rt->cfg->source, err);
 	mlfi_listen_set(rt->cfg->socket);
-	upath = unix_path(rt->cfg->socket, upbuf, sizeof(upbuf));
 	if (rt->cfg->pid_file != NULL) {
-		FILE *f = fopen(rt->cfg->pid_file, "we");
-		if (f == NULL)
-			log_fatal_sys("PidFile %s", rt->cfg->pid_file);
-		fprintf(f, "%ld\n", (long)getpid());
-		fclose(f);
+		char pidtext[32];
+		int n = snprintf(pidtext, sizeof(pidtext), "%ld\n", (long)getpid());
+		if ((pidpath = strdup(rt->cfg->pid_file)) == NULL ||
+		    fileio_replace(pidpath, pidtext, (size_t)n, 0644, err, sizeof(err)) < 0)
+			log_fatal("PidFile %s", pidpath != NULL ? err : "out of memory");
 	}
 	if (rt->cfg->user_id != NULL) {
-		/* Files that need root are open; the socket is bound. */
-		if (upath != NULL && chown(upath, us.uid, us.gid) < 0)
-			log_warn_sys("chown %s", upath);
-		if (rt->cfg->pid_file != NULL && chown(rt->cfg->pid_file, us.uid, us.gid) < 0)
-			log_warn_sys("chown %s", rt->cfg->pid_file);
+		/* The log fds are open; the socket is bound; the pid file written. */
 		if (userspec_become(&us) < 0)
 			log_fatal_sys("cannot drop privileges to %s", rt->cfg->user_id);
 		log_info("running as user %s", rt->cfg->user_id);
@@ -439,42 +469,68 @@ main(int argc, char **argv)
 	sd_notifyf(0, "READY=1\nSTATUS=listening on %s", rt->cfg->socket);
 
 	for (;;) {
+		struct pollfd pfd = { .fd = sig_pipe[0], .events = POLLIN };
 		char sig;
-		ssize_t n = read(sig_pipe[0], &sig, 1);
+		ssize_t n;
 
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0 || sig == 'X')
+		if (poll(&pfd, 1, -1) < 0 || (n = read(sig_pipe[0], &sig, 1)) < 0) {
+			if (errno == EINTR || errno == EAGAIN)
+				continue;
+			break;
+		}
+		if (n == 0 || sig == 'X')
 			break;
 		if ((sig == SIGHUP || sig == SIGUSR1) && !stopping) {
 			sd_notify(0, "RELOADING=1");
 			reload(&o);
 			sd_notify(0, "READY=1");
 		} else if ((sig == SIGTERM || sig == SIGINT) && !stopping) {
+			pthread_t wt;
+			char *sock = NULL;
+
 			log_info("stopping on signal %d", sig);
 			sd_notify(0, "STOPPING=1");
 			stopping = 1;
 			if ((rt = runtime_acquire()) != NULL) {
-				pthread_t wt;
-				char *sock = strdup(rt->cfg->socket);
+				sock = strdup(rt->cfg->socket);
 				runtime_release(rt);
-				if (sock != NULL && pthread_create(&wt, NULL, waker_thread, sock) == 0)
-					pthread_detach(wt);
-				else
-					free(sock);
 			}
+			/*
+			 * XXX libmilter: with its worker pool, smfi_stop() makes
+			 * the pool stop serving open sessions at once. So the
+			 * sessions drain first: without a current runtime a new
+			 * connection is refused (tempfail) at connect, while the
+			 * open ones keep theirs until they close.
+			 */
+			runtime_shutdown();
+			if ((left = runtime_drain(STOP_DRAIN_SECONDS * 1000)) > 0)
+				log_warn("stopping: milter sessions still open after %d s (%u configurations "
+				    "in use); they are cut", STOP_DRAIN_SECONDS, left);
+			if (sock != NULL && pthread_create(&wt, NULL, waker_thread, sock) == 0)
+				pthread_detach(wt);
+			else
+				free(sock);
 			smfi_stop();
 		}
 	}
 	pthread_join(tid, NULL);
 	metrics_http_stop();
-	rt = runtime_acquire();
-	if (rt != NULL && rt->cfg->pid_file != NULL)
-		unlink(rt->cfg->pid_file);
-	if (rt != NULL && (upath = unix_path(rt->cfg->socket, upbuf, sizeof(upbuf))) != NULL)
+	if (!stopping) {
+		/* libmilter ended by itself (an error): let what still runs end. */
+		runtime_shutdown();
+		left = runtime_drain(STOP_DRAIN_SECONDS * 1000);
+	}
+	if (pidpath != NULL)
+		unlink(pidpath);
+	if (upath != NULL)
 		unlink(upath);
-	runtime_release(rt);
-	runtime_shutdown();
+	free(pidpath);
+	if (left > 0) {
+		/* No exit handler (OpenSSL's clean-up) may run under a live session. */
+		log_info("stopped (sessions cut)");
+		log_close();
+		_exit(1);
+	}
 	log_info("stopped%s", milter_rc == MI_SUCCESS ? "" : " (libmilter reported an error)");
 	log_close();
 	return milter_rc == MI_SUCCESS ? 0 : 1;

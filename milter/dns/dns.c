@@ -59,8 +59,17 @@ struct query {
 	struct ub_result *res;
 };
 
+/*
+ * libunbound keeps process-global state (its log and config globals, set
+ * when a context is created, on its first query, and when it is deleted);
+ * a reload that changes Resolver creates and deletes contexts while others
+ * answer. Those three steps take this lock, so they never overlap.
+ */
+static pthread_mutex_t ub_global_lock = PTHREAD_MUTEX_INITIALIZER;
+
 struct dns_resolver {
 	struct ub_ctx *ctx;
+	int ctx_used;              /* atomic: first ub_resolve_async done */
 	unsigned timeout_ms;
 	uint64_t (*now_ms)(void);  /* cache clock (dns_options.now_ms) */
 	pthread_t thread;
@@ -461,7 +470,9 @@ dns_resolver_new(const struct dns_options *opt, char *err, size_t errlen)
 		snprintf(err, errlen, "out of memory");
 		goto fail;
 	}
+	pthread_mutex_lock(&ub_global_lock);
 	r->ctx = ub_ctx_create();
+	pthread_mutex_unlock(&ub_global_lock);
 	if (r->ctx == NULL) {
 		snprintf(err, errlen, "ub_ctx_create failed");
 		goto fail;
@@ -535,8 +546,11 @@ dns_resolver_free(struct dns_resolver *r)
 		(void)w;
 		pthread_join(r->thread, NULL);
 	}
-	if (r->ctx)
+	if (r->ctx) {
+		pthread_mutex_lock(&ub_global_lock);
 		ub_ctx_delete(r->ctx);
+		pthread_mutex_unlock(&ub_global_lock);
+	}
 	if (r->wake[0] >= 0) close(r->wake[0]);
 	if (r->wake[1] >= 0) close(r->wake[1]);
 	if (r->buckets) {
@@ -646,7 +660,14 @@ dns_lookup(struct dns_resolver *r, const char *name, int rrtype, uint64_t deadli
 		return give(out, DNS_R_ERROR, rrtype);
 	}
 	stat_add(r, &r->stats.upstream);
-	rc = ub_resolve_async(r->ctx, pname, rrtype, 1, q, on_result, &async_id);
+	if (__atomic_load_n(&r->ctx_used, __ATOMIC_ACQUIRE)) {
+		rc = ub_resolve_async(r->ctx, pname, rrtype, 1, q, on_result, &async_id);
+	} else {
+		pthread_mutex_lock(&ub_global_lock);
+		rc = ub_resolve_async(r->ctx, pname, rrtype, 1, q, on_result, &async_id);
+		__atomic_store_n(&r->ctx_used, 1, __ATOMIC_RELEASE);
+		pthread_mutex_unlock(&ub_global_lock);
+	}
 	if (rc != 0) {
 		query_free(q);
 		stat_add(r, &r->stats.failures);

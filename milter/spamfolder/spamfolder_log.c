@@ -21,6 +21,7 @@
 #include <unistd.h>
 
 #include "buf.h"
+#include "fileio.h"
 #include "kvline.h"
 #include "log.h"
 #include "spamfolder_int.h"
@@ -124,6 +125,7 @@ spamfolder_format_log(const struct spam_meta *m, const char *saved_path, time_t 
 int
 spamfolder_log(struct spamfolder *sf, const struct spam_meta *meta, const char *saved_path)
 {
+	char why[600];
 	static const struct spam_meta none;
 	struct buf line;
 	int fd, rc = 0;
@@ -140,9 +142,9 @@ spamfolder_log(struct spamfolder *sf, const struct spam_meta *meta, const char *
 		buf_free(&line);
 		return -1;
 	}
-	fd = open(sf->spam_log, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC | O_NOCTTY, 0640);
+	fd = fileio_open_append(sf->spam_log, 0640, why, sizeof(why));
 	if (fd < 0) {
-		log_error_sys("spam log %s: cannot open", sf->spam_log);
+		log_error("spam log %s", why);
 		rc = -1;
 	} else {
 		do
