@@ -378,8 +378,10 @@ send_envelope(struct run *r, struct call *k)
 	const struct spool *s = &k->s;
 	struct mc_conn *c = k->c;
 	const char *margv[SPOOL_MAX_MAIL_ARGS + 1];
-	char hostname[80], mailaddr[1024];
+	char hostname[80];
 	size_t margc = 0;
+	struct buf a;          /* "<address>", any length: the client cuts to fit */
+	int oom;
 	enum mc_verdict v;
 
 	snprintf(hostname, sizeof(hostname), "[%s]", k->cip);
@@ -393,17 +395,15 @@ send_envelope(struct run *r, struct call *k)
 	v = mc_helo(c, s->line1_ok && s->helo[0] ? s->helo : hostname);
 	if (v != MC_CONTINUE)
 		return v;
-	snprintf(mailaddr, sizeof(mailaddr), "<%s>", s->mail_addr);
-	margv[margc++] = mailaddr;
+	buf_init(&a, 0);
+	buf_printf(&a, "<%s>", s->mail_addr);
+	margv[margc++] = buf_cstr(&a);
 	for (size_t i = 0; i < s->nmail_args; i++)
 		margv[margc++] = s->mail_args[i];
-	v = mc_mail(c, margv, margc);
-	if (v != MC_CONTINUE)
-		return v;
-	for (size_t i = 0; i <= s->nrcpts; i++) {
-		const char *addr;
-		char ra[1024];
-		const char *rav[1] = { ra };
+	oom = a.failed;
+	v = oom ? MC_CONTINUE : mc_mail(c, margv, margc);
+	for (size_t i = 0; !oom && v == MC_CONTINUE && i <= s->nrcpts; i++) {
+		const char *addr, *rav[1];
 
 		if (i < s->nrcpts)
 			addr = s->rcpts[i].addr;
@@ -412,22 +412,26 @@ send_envelope(struct run *r, struct call *k)
 		else
 			break;
 		struct mc_macro rm[] = { { "i", k->qid }, { "{rcpt_addr}", addr } };
-		if (mc_set_macros(c, MC_ST_RCPT, rm, 2) < 0) {
-			set_detail(r, "out of memory for the macros");
-			return local_fault(k);
+		buf_reset(&a);
+		buf_printf(&a, "<%s>", addr);
+		if (a.failed || mc_set_macros(c, MC_ST_RCPT, rm, 2) < 0) {
+			oom = 1;
+			break;
 		}
-		snprintf(ra, sizeof(ra), "<%s>", addr);
+		rav[0] = buf_cstr(&a);
 		v = mc_rcpt(c, rav, 1);
-		if (v == MC_CONTINUE)
-			continue;
 		if (o->stage == ST_POST_RCPT && i < s->nrcpts && (v == MC_REJECT || v == MC_TEMPFAIL)) {
 			/* Already accepted by an earlier call: only this RCPT counts. */
 			set_detail(r, "milter now refuses earlier recipient <%s>: ignored", addr);
-			continue;
+			v = MC_CONTINUE;
 		}
-		return v;
 	}
-	return MC_CONTINUE;
+	buf_free(&a);
+	if (oom) {
+		set_detail(r, "out of memory for the envelope");
+		return local_fault(k);
+	}
+	return v;
 }
 
 struct body_ctx {

@@ -27,13 +27,13 @@ fi
 
 argval() { sed -n "s/^argv\[$2\]=\[\(.*\)\]\$/\1/p" "$FIX/args/$1.args"; }
 
-# Plan: 92 checks that do not depend on the fixtures (17 of them the
+# Plan: 93 checks that do not depend on the fixtures (17 of them the
 # sender-shaped header ones: 2 packet-size milters, 1 past the header cap,
 # 12 through spfdkim-milter under save-reject, 2 with a non-header line); per fixture, 1 under
 # ASan and 3 + (post-data ? 2 : 1) under release; per post-data fixture and
 # OpenDKIM canonicalization (2), 1 + 1 if its From: has a domain and its body
 # has stuffed dots (the control check).
-n=92
+n=93
 for s in "$FIX"/spool/*.spool; do
   name=$(basename "$s" .spool)
   stage=$(argval "$name" 1 2>/dev/null); [ -n "$stage" ] || stage=post-data
@@ -182,6 +182,12 @@ else fail "xmail bridge: no {auth_authen} when @@USERAUTH is \"-\""; fi
 clear_dump "$REC"; replay post-data-null-sender "inet:$REC@127.0.0.1"
 if grep -qx 'mail <>' "$D/events"; then pass "xmail bridge: the null sender (empty @@FROM) is MAIL <>"
 else fail "xmail bridge: the null sender (empty @@FROM) is MAIL <>" "$(grep ^mail "$D/events")"; fi
+# An address longer than any fixed buffer reaches the milter whole.
+long=$(printf 'l%.0s' $(seq 1500))@sender.test
+sed "4s/.*/MAIL FROM:<$long>\r/" "$FIX/spool/post-data-plain.spool" > "$T_TMP/longaddr.spool"
+clear_dump "$REC"; SPOOL_OVERRIDE=$T_TMP/longaddr.spool replay post-data-plain "inet:$REC@127.0.0.1"
+if [ "$RC" = 0 ] && grep -qxF "mail <$long>" "$(dump_of "$REC")/events"; then pass "xmail bridge: a 1,512-char MAIL FROM address reaches the milter whole"
+else fail "xmail bridge: a 1,512-char MAIL FROM address reaches the milter whole" "rc=$RC $(grep ^mail "$(dump_of "$REC")/events" | cut -c1-80)"; fi
 # HELO with ';' (parse line 1 from the right).
 sed '1s/^client\.test;/we;ird.test;/' "$FIX/spool/post-data-plain.spool" > "$T_TMP/semi.spool"
 clear_dump "$REC"; SPOOL_OVERRIDE=$T_TMP/semi.spool replay post-data-plain "inet:$REC@127.0.0.1"
