@@ -56,6 +56,7 @@ results_count_on_their_label_unknown_on_other(void **st)
 	metrics_result("dkim", "something-new");
 	metrics_result("nosuchmethod", "pass");   /* ignored */
 	metrics_result("spf", NULL);              /* not checked: ignored */
+	metrics_result("spf", "-");               /* the decision line's "not checked" */
 	assert_int_equal(scrape("spfdkim_auth_results_total{method=\"spf\",result=\"pass\"}"), pass0 + 2);
 	assert_int_equal(scrape("spfdkim_auth_results_total{method=\"dkim\",result=\"other\"}"), other0 + 1);
 	metrics_action("save-reject");
