@@ -119,7 +119,8 @@ def main():
     w("# Benchmark results (`make bench`)")
     w("")
     w("Command: `make bench` as root (bench/run.sh; knobs: BENCH_CONC, BENCH_MESSAGES, BENCH_HOLD, "
-      "BENCH_MILTERS, BENCH_PERF=0, BENCH_KEEP=1). This file is rewritten by every run.")
+      "BENCH_MILTERS, BENCH_PERF=0, BENCH_KEEP=1, BENCH_EXTRAS=0, BENCH_ONLY, BENCH_RSPAMD_DB; Postfix: PFE_MSGS, "
+      "PFE_ROUNDS, PFE_SESS; bridge: BRIDGE_N). This file is rewritten by every run.")
     w("")
     w("Machine: %s cores, %s, Linux %s. Run %s, commit %s, %s s for the whole run." % (
         sysinfo.get("nproc", "?"), sysinfo.get("cpu", "?"), sysinfo.get("kernel", "?"),
