@@ -1,7 +1,7 @@
 #!/usr/bin/python3
 # SPDX-License-Identifier: BSD-2-Clause
 """pyspf_suite.py - the comparison column: runs Debian's python3-spf (pyspf)
-over the same manifest and the same DNS server (suite_dns.py) as our C
+over the same manifest and the same DNS servers (suite_unbound.py) as our C
 driver, so both engines see identical data.
 
     pyspf_suite.py LABEL MANIFEST

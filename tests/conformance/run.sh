@@ -2,9 +2,10 @@
 # SPDX-License-Identifier: BSD-2-Clause
 # tests/conformance/run.sh - `make conformance`: the openspf RFC 7208 suite
 # (tests/data/spf/rfc7208-tests.yml, 203 tests) through the
-# production DNS path: suite_dns.py serves each scenario's zonedata on its
-# own loopback port (UDP+TCP), and spf_conformance runs every test with a
-# fresh dns.c/libunbound resolver forwarding to it, then spf_check_host().
+# production DNS path: suite_unbound.py serves each scenario's zonedata
+# through a real unbound of its own on loopback (zone file generated from
+# the data), and spf_conformance runs every test with a fresh
+# dns.c/libunbound resolver forwarding to it, then spf_check_host().
 # The same data is fed to Debian's python3-spf (pyspf) for comparison, and
 # the older RFC 4408 suite is run for information (not required to pass).
 #
@@ -37,14 +38,15 @@ trap cleanup EXIT
 
 # The server stops by itself when our end of its stdin closes (fd 8).
 mkfifo "$work/in"
-args=("$S7208" "$work/m7208")
+mkdir -p "$work/unbound"
+args=("$work/unbound" "$S7208" "$work/m7208")
 [ -f "$S4408" ] && args+=("$S4408" "$work/m4408")
-$PY "$TOP/tests/conformance/suite_dns.py" "${args[@]}" < "$work/in" > "$work/ready" 2> "$work/server.log" &
+$PY "$TOP/tests/conformance/suite_unbound.py" "${args[@]}" < "$work/in" > "$work/ready" 2> "$work/server.log" &
 srv_pid=$!
 exec 8> "$work/in"
-for _ in $(seq 1 100); do grep -q READY "$work/ready" 2>/dev/null && break; sleep 0.1; done
+for _ in $(seq 1 400); do grep -q READY "$work/ready" 2>/dev/null && break; sleep 0.1; done
 if ! grep -q READY "$work/ready"; then
-  echo "conformance: suite DNS server did not start:" >&2; cat "$work/server.log" >&2
+  echo "conformance: the suite's unbound servers did not start:" >&2; cat "$work/server.log" >&2
   echo "RFC 7208: 0 passed, 203 failed"; exit 1
 fi
 
@@ -74,7 +76,7 @@ libspf2="not installed (skipped; never linked into the product)"
 
 cell() { local p f; p=$(sed -n 's/.*: \([0-9]*\) passed, \([0-9]*\) failed.*/\1/p' <<< "$1"); f=$(sed -n 's/.*: \([0-9]*\) passed, \([0-9]*\) failed.*/\2/p' <<< "$1"); if [ -n "$p" ]; then echo "$p/$((p + f))"; else echo "-"; fi; }
 
-echo "SPF conformance (openspf suites, data served by tests/conformance/suite_dns.py)"
+echo "SPF conformance (openspf suites, data served by real unbound servers: tests/conformance/suite_unbound.py)"
 echo
 echo "| engine | RFC 7208 (required) | RFC 4408 (information) |"
 echo "|---|---|---|"
@@ -87,5 +89,6 @@ for f in ours4408 py7208 py4408; do
 done
 grep '^FAIL\|^PASS' "$work/ours7208" | sed 's/^/  [ours7208] /'
 grep -v '^FAIL\|^PASS\|passed,' "$work/ours7208" | head -20
+grep '^approximated: ' "$work/server.log" | sed 's/^/  [data] /'
 echo "${ours7208:-RFC 7208: 0 passed, 203 failed}"
 exit $rc

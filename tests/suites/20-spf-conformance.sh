@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: BSD-2-Clause
 # 20-spf-conformance.sh - the RFC 7208 suite (203 tests) through the
-# production DNS path (tests/conformance/run.sh), with the release and the
-# ASan+UBSan drivers; also reports the pyspf comparison it prints.
+# production DNS path, its data served by real unbound servers
+# (tests/conformance/run.sh), with the release and the ASan+UBSan drivers;
+# also reports the pyspf comparison it prints.
 . "$(dirname "$0")/../lib.sh"
 plan 4
 for variant in release asan; do

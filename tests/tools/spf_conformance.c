@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * spf_conformance.c - runs an SPF test-suite manifest (written by
- * tests/conformance/suite_dns.py) through the production path: a fresh
+ * tests/conformance/suite_unbound.py) through the production path: a fresh
  * dns.c resolver per test, forwarding to the suite's DNS server, then
  * spf_check_host(). Checks the result and, for fail, the explanation
  * ("DEFAULT" = our default explanation).
@@ -20,7 +20,7 @@
 #include "dns.h"
 #include "spf.h"
 
-/* Undo suite_dns.py's escaping in place (\\ \t \n \xHH). */
+/* Undo suite_data.py's escaping in place (\\ \t \n \xHH). */
 static void
 unescape(char *s)
 {
