@@ -110,6 +110,12 @@ spamfolder_parse_target(const char *folder, char *maildir, size_t len, int *is_x
 	return 0;
 }
 
+static time_t
+wall_clock(void)
+{
+	return time(NULL);
+}
+
 struct spamfolder *
 spamfolder_new(const struct spamfolder_options *opt, char *err, size_t errlen)
 {
@@ -123,6 +129,7 @@ spamfolder_new(const struct spamfolder_options *opt, char *err, size_t errlen)
 	pthread_mutex_init(&sf->sweep_lock, NULL);
 	atomic_init(&sf->seq, 0);
 	sf->retention_days = SPAMFOLDER_DEFAULT_DAYS;
+	sf->now = opt != NULL && opt->now != NULL ? opt->now : wall_clock;
 	if (opt == NULL)
 		return sf;
 	if (opt->retention_days > 0)
@@ -440,6 +447,6 @@ spamfolder_save(struct spamfolder *sf, const struct spam_meta *meta, const char 
 	}
 	if (path_out != NULL && pathlen > 0)
 		strlcpy(path_out, newpath, pathlen);
-	spamfolder_maybe_sweep(sf, ts.tv_sec);
+	spamfolder_maybe_sweep(sf, sf->now());
 	return 0;
 }

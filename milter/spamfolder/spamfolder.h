@@ -20,6 +20,8 @@ struct spamfolder_options {
 	const char *folder;        /* a Maildir path, or "xmail:MAILROOT:account@domain"; NULL: none */
 	unsigned retention_days;   /* default 30 */
 	const char *spam_log;      /* path of the spam log, or NULL */
+	time_t (*now)(void);       /* the retention sweep's clock after a save; NULL:
+	                              time(). Tests pass a fake one. */
 };
 
 /* What happened to one message; every string may be NULL or "". */

@@ -25,6 +25,7 @@ struct spamfolder {
 	atomic_uint seq;               /* file-name sequence */
 	pthread_mutex_t sweep_lock;    /* one sweep at a time */
 	time_t last_sweep;             /* under sweep_lock */
+	time_t (*now)(void);           /* sweep clock (spamfolder_options.now) */
 };
 
 /* "saved=" style UTC time stamp: YYYY-MM-DDTHH:MM:SSZ. */

@@ -97,6 +97,20 @@ slurp(const char *path, size_t *len)
 	return b;
 }
 
+/*
+ * The retention clock the tests give the spam folder (spamfolder_options.now)
+ * and pass to purge/sweep: a fixed time, so no result depends on today's
+ * date. It is in the past (2023-11-14), so copies a save writes now are
+ * never old to it; every file that is meant to be old is backdated from it.
+ */
+#define FAKE_NOW ((time_t)1700000000)
+
+static time_t
+fake_clock(void)
+{
+	return FAKE_NOW;
+}
+
 static void
 touch_file(const char *path, const char *text, time_t mtime)
 {
@@ -281,7 +295,7 @@ t_retention_maildir(void **state)
 	struct spamfolder_options o = { 0 };
 	struct spam_meta m = meta();
 	struct spamfolder *sf;
-	time_t now = time(NULL), old = now - 31 * 86400, young = now - 29 * 86400;
+	time_t now = FAKE_NOW, old = now - 31 * 86400, young = now - 29 * 86400;
 	unsigned removed = 99;
 	int fd = msg_fd(MSG);
 
@@ -289,6 +303,7 @@ t_retention_maildir(void **state)
 	pf(folder, "%s/Maildir", root);
 	o.folder = folder;
 	o.retention_days = 30;
+	o.now = fake_clock;
 	sf = spamfolder_new(&o, err, sizeof(err));
 	assert_non_null(sf);
 	assert_int_equal(spamfolder_purge(sf, now, &removed, err, sizeof(err)), 0);   /* no dirs yet */
@@ -341,7 +356,7 @@ t_retention_xmail(void **state)
 	char *root = mkroot(), folder[PATH_MAX], p[PATH_MAX], err[512], md[PATH_MAX];
 	struct spamfolder_options o = { 0 };
 	struct spamfolder *sf;
-	time_t now = time(NULL), old = now - 40 * 86400;
+	time_t now = FAKE_NOW, old = now - 40 * 86400;
 	unsigned removed = 0;
 
 	(void)state;
@@ -530,6 +545,7 @@ t_concurrent(void **state)
 	(void)state;
 	pf(folder, "%s/Maildir", root);
 	o.folder = folder;
+	o.now = fake_clock;
 	sf = spamfolder_new(&o, err, sizeof(err));
 	assert_non_null(sf);
 	for (int i = 0; i < 8; i++) {
@@ -545,7 +561,7 @@ t_concurrent(void **state)
 	pf(sub, "%s/tmp", folder);
 	assert_int_equal(count_dir(sub), 0);
 	for (int i = 0; i < 8; i++) {
-		w[i].now = time(NULL) + 10 * SPAMFOLDER_SWEEP_INTERVAL;
+		w[i].now = FAKE_NOW + 10 * SPAMFOLDER_SWEEP_INTERVAL;
 		assert_int_equal(pthread_create(&th[i], NULL, sweeper, &w[i]), 0);
 	}
 	for (int i = 0; i < 8; i++) {
