@@ -13,7 +13,12 @@
  * Time: every query has its own timeout (dns_options.query_timeout_ms) and
  * may be given an absolute deadline (dns_now_ms() based) for a whole check;
  * the earlier of the two wins. A slow resolver can therefore never stall a
- * caller beyond its budget: it gets DNS_R_TIMEOUT.
+ * caller beyond its budget: it gets DNS_R_TIMEOUT. Names whose servers
+ * never answer never make the forwarder count as down: other names keep
+ * resolving (dns.c: libunbound's server state lives one second).
+ *
+ * The cache's clock is dns_options.now_ms (tests give a fake one); waits
+ * always run on the real monotonic clock.
  *
  * Special-use names: with forwarders configured, libunbound's built-in local
  * zones for "test." and "invalid." (RFC 6761) are switched off, so test and
