@@ -20,14 +20,16 @@
  *
  * Caps: at most DNS_MAX_RRS records of an answer are kept; names longer
  * than 253 octets (or with a label over 63) are refused as DNS_R_ERROR.
- * Thread-safety: the cache and the counters are under one mutex; the query
- * hand-over is under another. libunbound's context is itself thread-safe.
+ * Thread-safety: the cache is under one mutex, the query hand-over under
+ * another; the counters are atomics (cheap to bump and to read at any
+ * time). libunbound's context is itself thread-safe.
  */
 #include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -78,11 +80,12 @@ struct dns_resolver {
 	pthread_mutex_t qlock;     /* query hand-over */
 	pthread_condattr_t cattr;  /* CLOCK_MONOTONIC conditions */
 
-	pthread_mutex_t lock;      /* cache + stats */
+	pthread_mutex_t lock;      /* the cache */
 	struct cache_ent **buckets;
 	size_t nbuckets, nentries, max_entries;
 	struct cache_ent *lru_head, *lru_tail;
-	struct dns_stats stats;
+	/* The counters of dns_stats: atomics, read at any time without a lock. */
+	_Atomic uint64_t n_lookups, n_cache_hits, n_upstream, n_timeouts, n_failures;
 };
 
 uint64_t
@@ -323,11 +326,9 @@ cache_get(struct dns_resolver *r, const char *key)
 }
 
 static void
-stat_add(struct dns_resolver *r, uint64_t *field)
+stat_add(_Atomic uint64_t *field)
 {
-	pthread_mutex_lock(&r->lock);
-	(*field)++;
-	pthread_mutex_unlock(&r->lock);
+	atomic_fetch_add_explicit(field, 1, memory_order_relaxed);
 }
 
 /* ---- the resolver thread ---------------------------------------------- */
@@ -632,11 +633,11 @@ dns_lookup(struct dns_resolver *r, const char *name, int rrtype, uint64_t deadli
 	*out = NULL;
 	if (r == NULL || name == NULL)
 		return -1;
-	stat_add(r, &r->stats.lookups);
+	stat_add(&r->n_lookups);
 	if (make_key(name, rrtype, key, sizeof(key)) < 0 || rrtype <= 0 || rrtype > 65535)
 		return give(out, DNS_R_ERROR, rrtype);
 	if ((a = cache_get(r, key)) != NULL) {
-		stat_add(r, &r->stats.cache_hits);
+		stat_add(&r->n_cache_hits);
 		*out = a;
 		return 0;
 	}
@@ -645,7 +646,7 @@ dns_lookup(struct dns_resolver *r, const char *name, int rrtype, uint64_t deadli
 	if (deadline_ms != 0 && deadline_ms < until)
 		until = deadline_ms;
 	if (until <= now) {
-		stat_add(r, &r->stats.timeouts);
+		stat_add(&r->n_timeouts);
 		return give(out, DNS_R_TIMEOUT, rrtype);
 	}
 
@@ -659,7 +660,7 @@ dns_lookup(struct dns_resolver *r, const char *name, int rrtype, uint64_t deadli
 		query_free(q);
 		return give(out, DNS_R_ERROR, rrtype);
 	}
-	stat_add(r, &r->stats.upstream);
+	stat_add(&r->n_upstream);
 	if (__atomic_load_n(&r->ctx_used, __ATOMIC_ACQUIRE)) {
 		rc = ub_resolve_async(r->ctx, pname, rrtype, 1, q, on_result, &async_id);
 	} else {
@@ -670,7 +671,7 @@ dns_lookup(struct dns_resolver *r, const char *name, int rrtype, uint64_t deadli
 	}
 	if (rc != 0) {
 		query_free(q);
-		stat_add(r, &r->stats.failures);
+		stat_add(&r->n_failures);
 		return give(out, rc == UB_SYNTAX ? DNS_R_ERROR : DNS_R_SERVFAIL, rrtype);
 	}
 	ts.tv_sec = (time_t)(until / 1000);
@@ -687,7 +688,7 @@ dns_lookup(struct dns_resolver *r, const char *name, int rrtype, uint64_t deadli
 		pthread_mutex_unlock(&r->qlock);
 		if (rc == 0)
 			query_free(q);
-		stat_add(r, &r->stats.timeouts);
+		stat_add(&r->n_timeouts);
 		return give(out, DNS_R_TIMEOUT, rrtype);
 	}
 	pthread_mutex_unlock(&r->qlock);
@@ -696,7 +697,7 @@ dns_lookup(struct dns_resolver *r, const char *name, int rrtype, uint64_t deadli
 	qerr = q->err;
 	if (qerr != 0 || res == NULL) {
 		query_free(q);
-		stat_add(r, &r->stats.failures);
+		stat_add(&r->n_failures);
 		return give(out, DNS_R_SERVFAIL, rrtype);
 	}
 	if (res->rcode == ns_r_noerror && res->havedata)
@@ -749,7 +750,7 @@ dns_lookup(struct dns_resolver *r, const char *name, int rrtype, uint64_t deadli
 	if (a == NULL)
 		return -1;
 	if (code == DNS_R_SERVFAIL)
-		stat_add(r, &r->stats.failures);
+		stat_add(&r->n_failures);
 	else
 		cache_store(r, key, a);
 	*out = a;
@@ -759,9 +760,11 @@ dns_lookup(struct dns_resolver *r, const char *name, int rrtype, uint64_t deadli
 void
 dns_stats_get(struct dns_resolver *r, struct dns_stats *out)
 {
-	pthread_mutex_lock(&r->lock);
-	*out = r->stats;
-	pthread_mutex_unlock(&r->lock);
+	out->lookups = atomic_load_explicit(&r->n_lookups, memory_order_relaxed);
+	out->cache_hits = atomic_load_explicit(&r->n_cache_hits, memory_order_relaxed);
+	out->upstream = atomic_load_explicit(&r->n_upstream, memory_order_relaxed);
+	out->timeouts = atomic_load_explicit(&r->n_timeouts, memory_order_relaxed);
+	out->failures = atomic_load_explicit(&r->n_failures, memory_order_relaxed);
 }
 
 /* ---- decoding helpers -------------------------------------------------- */

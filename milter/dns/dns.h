@@ -76,6 +76,7 @@ struct dns_answer {
 	int from_cache;              /* answered by our cache */
 };
 
+/* A snapshot of the counters (each read atomically; cheap, lock-free). */
 struct dns_stats {
 	uint64_t lookups;            /* dns_lookup() calls */
 	uint64_t cache_hits;         /* answered from our cache */

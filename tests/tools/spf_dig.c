@@ -25,7 +25,7 @@ type_num(const char *s)
 {
 	static const struct { const char *n; int t; } tab[] = {
 		{ "A", ns_t_a }, { "NS", ns_t_ns }, { "CNAME", ns_t_cname }, { "PTR", ns_t_ptr }, { "MX", ns_t_mx },
-		{ "TXT", ns_t_txt }, { "AAAA", ns_t_aaaa }, { "SPF", 99 },
+		{ "TXT", ns_t_txt }, { "AAAA", ns_t_aaaa }, { "SPF", ns_t_spf },
 	};
 	for (size_t i = 0; i < sizeof(tab) / sizeof(tab[0]); i++)
 		if (strcasecmp(s, tab[i].n) == 0)
@@ -71,7 +71,7 @@ main(int argc, char **argv)
 		for (size_t k = 0; k < a->count; k++) {
 			char buf[70000];
 			const struct dns_rr *rr = &a->rr[k];
-			if (t == ns_t_txt || t == 99) {
+			if (t == ns_t_txt || t == ns_t_spf) {
 				long n = dns_txt_join(rr, buf, sizeof(buf));
 				printf("  len=%ld \"%s\"\n", n, n >= 0 ? buf : "?");
 			} else if (t == ns_t_a && rr->len == 4) {

@@ -79,7 +79,7 @@ put_rr(unsigned char *p, unsigned type, unsigned ttl, const unsigned char *rdata
 
 	o += put16(p + o, 0xc00c);
 	o += put16(p + o, type);
-	o += put16(p + o, 1);
+	o += put16(p + o, ns_c_in);
 	o += put32(p + o, ttl);
 	o += put16(p + o, (unsigned)rdlen);
 	memcpy(p + o, rdata, rdlen);
@@ -100,8 +100,8 @@ put_soa(unsigned char *p, unsigned minimum)
 	r += put32(rd + r, 86400);
 	r += put32(rd + r, minimum);
 	o += put_name(p + o, "unit.test");
-	o += put16(p + o, 6);
-	o += put16(p + o, 1);
+	o += put16(p + o, ns_t_soa);
+	o += put16(p + o, ns_c_in);
 	o += put32(p + o, minimum);
 	o += put16(p + o, (unsigned)r);
 	memcpy(p + o, rd, r);
@@ -146,29 +146,29 @@ server_main(void *arg)
 		if (strcmp(name, "short.unit.test") == 0)
 			atomic_fetch_add(&srv_short_queries, 1);
 
-		if (strcmp(name, "txt.unit.test") == 0 && qtype == 16) {
+		if (strcmp(name, "txt.unit.test") == 0 && qtype == ns_t_txt) {
 			static const unsigned char rd[] = "\x0bv=spf1 -all";
-			o += put_rr(r + o, 16, 300, rd, 12);
+			o += put_rr(r + o, ns_t_txt, 300, rd, 12);
 			an = 1;
-		} else if (strcmp(name, "multi.unit.test") == 0 && qtype == 16) {
+		} else if (strcmp(name, "multi.unit.test") == 0 && qtype == ns_t_txt) {
 			static const unsigned char rd[] = "\x03" "abc" "\x03" "def";
-			o += put_rr(r + o, 16, 300, rd, 8);
+			o += put_rr(r + o, ns_t_txt, 300, rd, 8);
 			an = 1;
-		} else if (strcmp(name, "short.unit.test") == 0 && qtype == 1) {
+		} else if (strcmp(name, "short.unit.test") == 0 && qtype == ns_t_a) {
 			static const unsigned char rd[] = { 192, 0, 2, 1 };
-			o += put_rr(r + o, 1, 1, rd, 4);
+			o += put_rr(r + o, ns_t_a, 1, rd, 4);
 			an = 1;
-		} else if (strcmp(name, "mx.unit.test") == 0 && qtype == 15) {
+		} else if (strcmp(name, "mx.unit.test") == 0 && qtype == ns_t_mx) {
 			unsigned char rd[64];
 			size_t l = put16(rd, 10);
 			l += put_name(rd + l, "mail.unit.test");
-			o += put_rr(r + o, 15, 300, rd, l);
+			o += put_rr(r + o, ns_t_mx, 300, rd, l);
 			an = 1;
-		} else if (strncmp(name, "many", 4) == 0 && qtype == 1) {
+		} else if (strncmp(name, "many", 4) == 0 && qtype == ns_t_a) {
 			unsigned char rd[4] = { 198, 51, 100, 0 };
 			for (int k = 0; k < 3; k++) {
 				rd[3] = (unsigned char)k;
-				o += put_rr(r + o, 1, 300, rd, 4);
+				o += put_rr(r + o, ns_t_a, 300, rd, 4);
 			}
 			an = 3;
 		} else if (strcmp(name, "nodata.unit.test") == 0 || strcmp(name, "txt.unit.test") == 0 ||
@@ -178,7 +178,7 @@ server_main(void *arg)
 		} else {
 			o += put_soa(r + o, 60);
 			ns = 1;
-			rcode = 3;
+			rcode = ns_r_nxdomain;
 		}
 		r[2] = 0x84 | (q[2] & 0x01);   /* QR AA, RD copied */
 		r[3] = (unsigned char)(0x80 | rcode);   /* RA */
