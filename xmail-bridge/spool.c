@@ -389,6 +389,13 @@ parse_image(const char *p, size_t len, int eof, struct spool *s, char *err, size
 				spool_free(s);
 				return 1;
 			}
+			if (!eof) {
+				/* a HELO or MAIL line the size of the whole envelope cap */
+				snprintf(err, errlen, "line %d exceeds the %d-byte envelope", i + 1,
+				    SPOOL_MAX_ENVELOPE);
+				rc = SPOOL_TOO_BIG;
+				goto fail;
+			}
 			snprintf(err, errlen, "has only %d line(s) before the end (need 4)", i);
 			goto fail;
 		}

@@ -343,6 +343,27 @@ caps_are_enforced(void **state)
 	assert_int_equal(spool_parse_mem(b.data, b.len, &s, err, sizeof(err)), SPOOL_TOO_BIG);
 	assert_non_null(strstr(err, "headers"));
 	buf_free(&b);
+
+	/* a HELO longer than the envelope cap, read from a file: too big, not malformed */
+	{
+		char dir[] = "/tmp/test_spool.XXXXXX", path[64];
+		int fd;
+		assert_non_null(mkdtemp(dir));
+		snprintf(path, sizeof(path), "%s/h.xtmp", dir);
+		fd = open(path, O_RDWR | O_CREAT | O_TRUNC, 0600);
+		assert_true(fd >= 0);
+		buf_init(&b, 0);
+		for (int i = 0; i < SPOOL_MAX_ENVELOPE / 8 + 1; i++)
+			buf_puts(&b, "hhhhhhhh");
+		buf_puts(&b, ";[1.2.3.4]:5;d;[5.6.7.8]:25;date;logo\r\nd\r\nS9\r\nMAIL FROM:<a@b>\r\n");
+		assert_int_equal(write(fd, b.data, b.len), (ssize_t)b.len);
+		assert_int_equal(spool_parse_fd(fd, path, &s, err, sizeof(err)), SPOOL_TOO_BIG);
+		assert_non_null(strstr(err, "line 1"));
+		buf_free(&b);
+		close(fd);
+		unlink(path);
+		rmdir(dir);
+	}
 }
 
 int
