@@ -4,8 +4,9 @@
 # memory errors and no definite leaks (the daemon and the unit tests run
 # under memcheck in suites 30 and 10).
 . "$(dirname "$0")/../lib.sh"
-# Plan: 8, and one bridge run per post-data spool fixture.
-plan $(( 8 + $(ls "$DATA"/xmail/spool/post-data-*.spool | wc -l) ))
+# Plan: 8, one bridge run per post-data spool fixture, and 3 on spools a
+# sender blew up (tests/bridge/big_headers.py).
+plan $(( 11 + $(ls "$DATA"/xmail/spool/post-data-*.spool | wc -l) ))
 need_dns || exit 0
 command -v valgrind >/dev/null || { fail "valgrind is installed"; exit 0; }
 VG=(valgrind -q --error-exitcode=99 --leak-check=full --show-leak-kinds=definite --errors-for-leak-kinds=definite)
@@ -56,4 +57,14 @@ for f in "$FIX"/spool/post-data-*.spool; do
     "$BRIDGE" --stage post-data --milter "inet:$port@127.0.0.1" --file "$T_TMP/$name.xtmp" --auth - \
       --remote "[127.0.0.1]:40000" --local "[127.0.0.1]:2525" --from sender@sender.test --rcpt alice@example.test \
       --msgref S1 --timeout 20 --log none
+done
+# A 70 KB folded header (cut to the milter's 64 KB packets), 20,000 headers
+# and a non-header line in the headers (an empty line added on rewrite).
+for big in "fold 70" "count 20000" "garbage 0"; do
+  set -- $big
+  $PY "$TOP/tests/bridge/big_headers.py" "$T_TMP/big.xtmp" a@sender.test mx.test "$1" "$2"
+  vg "xmail-milter-bridge on a spool with $([ "$1" = count ] && echo "$2 headers" || { [ "$1" = fold ] && echo "a $2 KB folded header" || echo "a non-header line in its headers"; }) is memcheck-clean" 0 \
+    "$BRIDGE" --stage post-data --milter "inet:$port@127.0.0.1" --file "$T_TMP/big.xtmp" --auth - \
+      --remote "[127.0.0.1]:40000" --local "[127.0.0.1]:2525" --from a@sender.test --rcpt alice@example.test \
+      --msgref S1 --timeout 30 --log none
 done
