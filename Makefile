@@ -7,6 +7,7 @@
 #   dns         the one libunbound resolver with its cache          (common)
 #   spf         the RFC 7208 engine                                 (dns common)
 #   dkim        the RFC 6376/8463 verifier and signer               (dns common)
+#   dmarc       RFC 7489 policy discovery and alignment, PSL (dkim spf dns common)
 #   spamfolder  spam-folder copies, spam log, retention             (common)
 #   metrics     monitoring counters and their Prometheus text       (common)
 #   core        config, policy, Authentication-Results, decision log (all above)
@@ -45,9 +46,10 @@ WARN    := -Wall -Wextra -Werror -Wshadow -Wformat=2 -Wno-format-nonliteral
 # Libraries with a pkg-config file are found through it, so one installed
 # elsewhere (PKG_CONFIG_PATH) is used whole; libmilter has none. Debian 12's
 # libunbound.pc names libevent and nettle, hence libevent-dev in
-# tools/install-deps.sh. libsystemd (sd_notify) is the daemon's alone;
+# tools/install-deps.sh. libpsl is the DMARC engine's (organizational
+# domains), zlib spfdkim-ctl dmarc-report's (gzip). libsystemd (sd_notify) is the daemon's alone;
 # libmicrohttpd and libcrypt (yescrypt) are spfdkim-web's.
-PKGS     := libunbound libssl libcrypto libbsd-overlay
+PKGS     := libunbound libssl libcrypto libbsd-overlay libpsl zlib
 WEB_PKGS := libmicrohttpd libcrypt
 PKG_CF   := $(shell pkg-config --cflags $(PKGS) libsystemd 2>/dev/null)
 PKG_LIBS := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
@@ -78,19 +80,20 @@ ALL_CF  := $(BASE_CF) $(OPT_CF) $(CPPFLAGS) $(CFLAGS)
 ALL_LD  := $(OPT_LD) $(LDFLAGS)
 
 # Layers, bottom first, each with the layers it may use (transitively closed).
-LAYERS            := common dns spf dkim spamfolder metrics core report daemon ctl web bridge
+LAYERS            := common dns spf dkim dmarc spamfolder metrics core report daemon bridge ctl web
 LAYER_DIR_bridge  := xmail-bridge
 LAYER_DEPS_common :=
 LAYER_DEPS_dns    := common
 LAYER_DEPS_spf    := dns common
 LAYER_DEPS_dkim   := dns common
+LAYER_DEPS_dmarc  := dkim spf dns common
 LAYER_DEPS_spamfolder := common
 LAYER_DEPS_metrics := common
-LAYER_DEPS_core   := metrics spamfolder dkim spf dns common
+LAYER_DEPS_core   := metrics spamfolder dmarc dkim spf dns common
 LAYER_DEPS_report := common
-LAYER_DEPS_daemon := core metrics spamfolder dkim spf dns common
-LAYER_DEPS_ctl    := core report metrics spamfolder dkim spf dns common
-LAYER_DEPS_web    := core report metrics spamfolder dkim spf dns common
+LAYER_DEPS_daemon := core metrics spamfolder dmarc dkim spf dns common
+LAYER_DEPS_ctl    := core report metrics spamfolder dmarc dkim spf dns common bridge
+LAYER_DEPS_web    := core report metrics spamfolder dmarc dkim spf dns common
 LAYER_DEPS_bridge := spamfolder common
 ldir = $(or $(LAYER_DIR_$(1)),milter/$(1))
 linc = $(foreach l,$(1) $(LAYER_DEPS_$(1)),-I$(call ldir,$(l)))
@@ -126,7 +129,7 @@ $(B)/version.stamp: FORCE
 FORCE:
 
 # One archive per engine layer; a program links its layers top first.
-ENGINE     := core metrics report spamfolder dkim spf dns common
+ENGINE     := core metrics report spamfolder dmarc dkim spf dns common
 lib        = $(B)/lib/lib$(1).a
 ENGINE_LIBS := $(foreach l,$(ENGINE),$(call lib,$(l)))
 BRIDGE_LIBS := $(call lib,spamfolder) $(call lib,common)
