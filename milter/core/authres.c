@@ -111,6 +111,19 @@ authres_add_dkim(struct buf *b, const struct dkim_report *r)
 }
 
 void
+authres_add_dmarc(struct buf *b, const struct dmarc_verdict *v, const char *dis)
+{
+	sep(b);
+	buf_printf(b, "dmarc=%s", dmarc_result_str(v->result));
+	if (v->have_record)
+		buf_printf(b, " (p=%s dis=%s)", dmarc_policy_str(v->policy), dis != NULL ? dis : "none");
+	if (v->from_domain[0] != '\0') {
+		buf_puts(b, " header.from=");
+		put_value(b, v->from_domain);
+	}
+}
+
+void
 authres_end(struct buf *b)
 {
 	if (b->len > 0 && b->data[b->len - 1] == ';')

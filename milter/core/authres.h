@@ -14,6 +14,7 @@
 
 #include "buf.h"
 #include "dkim.h"
+#include "dmarc.h"
 #include "spf.h"
 
 enum authres_spf_kind { AR_SPF_MAILFROM, AR_SPF_HELO, AR_SPF_HEADER_FROM };
@@ -32,6 +33,13 @@ void authres_begin(struct buf *b, const char *authserv_id);
 void authres_add_spf(struct buf *b, const struct authres_spf *s);
 /* Appends one "dkim=..." part per signature, or "dkim=none" when nsigs is 0. */
 void authres_add_dkim(struct buf *b, const struct dkim_report *r);
+/*
+ * Appends "dmarc=RESULT (p=POLICY dis=DIS) header.from=DOMAIN": the comment
+ * when a policy record was found (POLICY the p or sp that applied, DIS what
+ * this server did for DMARC: none, quarantine or reject), header.from when
+ * there was a From domain.
+ */
+void authres_add_dmarc(struct buf *b, const struct dmarc_verdict *v, const char *dis);
 /* Ends: if no method was added, the value becomes "authserv-id; none". */
 void authres_end(struct buf *b);
 

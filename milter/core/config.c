@@ -50,6 +50,9 @@ struct key {
 #define SPF_KEYS(Name, R) \
 	{ "SPF" Name "Action", K_ACTION, O(spf_action[R]), "accept", 0, 0 }, \
 	{ "SPF" Name "Reply", K_REPLY, O(spf_reply[R]), NULL, 0, 0 }
+#define DMARC_KEYS(Name, OC) \
+	{ "DMARC" Name "Action", K_ACTION, O(dmarc_action[OC]), "accept", 0, 0 }, \
+	{ "DMARC" Name "Reply", K_REPLY, O(dmarc_reply[OC]), NULL, 0, 0 }
 #define DKIM_KEYS(Name, V) \
 	{ "DKIM" Name "Action", K_ACTION, O(dkim_action[V]), "accept", 0, 0 }, \
 	{ "DKIM" Name "Reply", K_REPLY, O(dkim_reply[V]), NULL, 0, 0 }
@@ -100,6 +103,13 @@ static const struct key keys[] = {
 	DKIM_KEYS("None", DKIM_V_NONE),
 	DKIM_KEYS("Temperror", DKIM_V_TEMPERROR),
 	DKIM_KEYS("Permerror", DKIM_V_PERMERROR),
+	{ "DMARCVerify", K_BOOL, O(dmarc_verify), "yes", 0, 0 },
+	{ "DMARCPublicSuffixList", K_STR, O(dmarc_psl), NULL, 0, 0 },
+	DMARC_KEYS("Reject", DMARC_O_FAIL_REJECT),
+	DMARC_KEYS("Quarantine", DMARC_O_FAIL_QUARANTINE),
+	DMARC_KEYS("None", DMARC_O_FAIL_NONE),
+	DMARC_KEYS("Temperror", DMARC_O_TEMPERROR),
+	DMARC_KEYS("Permerror", DMARC_O_PERMERROR),
 	{ "SpamFolder", K_STR, O(spam_folder), NULL, 0, 0 },
 	{ "SpamRetentionDays", K_UINT, O(spam_retention_days), "30", 1, 36500 },
 	{ "SpamLog", K_STR, O(spam_log), NULL, 0, 0 },
@@ -136,12 +146,15 @@ static const char *
 reply_default(const struct key *k)
 {
 	ptrdiff_t spf0 = (ptrdiff_t)O(spf_reply[0]), dk0 = (ptrdiff_t)O(dkim_reply[0]);
+	ptrdiff_t dm0 = (ptrdiff_t)O(dmarc_reply[0]);
 	ptrdiff_t off = (ptrdiff_t)k->off;
 
 	if (k->off == O(bad_from_reply))
 		return policy_default_bad_from_reply();
 	if (off >= spf0 && off < spf0 + (ptrdiff_t)sizeof(((struct config *)0)->spf_reply))
 		return policy_default_spf_reply((enum spf_result)((off - spf0) / (ptrdiff_t)sizeof(char *)));
+	if (off >= dm0 && off < dm0 + (ptrdiff_t)sizeof(((struct config *)0)->dmarc_reply))
+		return policy_default_dmarc_reply((enum dmarc_outcome)((off - dm0) / (ptrdiff_t)sizeof(char *)));
 	return policy_default_dkim_reply((enum dkim_verdict)((off - dk0) / (ptrdiff_t)sizeof(char *)));
 }
 
@@ -338,6 +351,8 @@ config_free(struct config *c)
 	/* The pass replies have no key (see config_new_default). */
 	free(c->spf_reply[SPF_RESULT_PASS]);
 	free(c->dkim_reply[DKIM_V_PASS]);
+	free(c->dmarc_reply[DMARC_O_PASS]);
+	free(c->dmarc_reply[DMARC_O_NORECORD]);
 	free(c->source);
 	free(c);
 }
@@ -364,11 +379,17 @@ config_new_default(void)
 	/* The pass results have no key; give them a valid template anyway. */
 	c->spf_reply[SPF_RESULT_PASS] = strdup(policy_default_spf_reply(SPF_RESULT_PASS));
 	c->dkim_reply[DKIM_V_PASS] = strdup(policy_default_dkim_reply(DKIM_V_PASS));
+	c->dmarc_reply[DMARC_O_PASS] = strdup(policy_default_dmarc_reply(DMARC_O_PASS));
+	c->dmarc_reply[DMARC_O_NORECORD] = strdup(policy_default_dmarc_reply(DMARC_O_NORECORD));
 	c->source = strdup("(default)");
-	if (c->spf_reply[SPF_RESULT_PASS] == NULL || c->dkim_reply[DKIM_V_PASS] == NULL || c->source == NULL) {
+	if (c->spf_reply[SPF_RESULT_PASS] == NULL || c->dkim_reply[DKIM_V_PASS] == NULL ||
+	    c->dmarc_reply[DMARC_O_PASS] == NULL || c->dmarc_reply[DMARC_O_NORECORD] == NULL || c->source == NULL) {
 		free(c->spf_reply[SPF_RESULT_PASS]);
 		free(c->dkim_reply[DKIM_V_PASS]);
+		free(c->dmarc_reply[DMARC_O_PASS]);
+		free(c->dmarc_reply[DMARC_O_NORECORD]);
 		c->spf_reply[SPF_RESULT_PASS] = c->dkim_reply[DKIM_V_PASS] = NULL;
+		c->dmarc_reply[DMARC_O_PASS] = c->dmarc_reply[DMARC_O_NORECORD] = NULL;
 		config_free(c);
 		return NULL;
 	}
@@ -587,9 +608,18 @@ config_dkim_any_save(const struct config *c)
 }
 
 int
+config_dmarc_any_save(const struct config *c)
+{
+	for (int i = 0; i < DMARC_O_COUNT; i++)
+		if (c->dmarc_action[i] == ACT_SAVE_REJECT || c->dmarc_action[i] == ACT_QUARANTINE)
+			return 1;
+	return 0;
+}
+
+int
 config_any_save(const struct config *c)
 {
-	return config_spf_any_save(c) || config_dkim_any_save(c);
+	return config_spf_any_save(c) || config_dkim_any_save(c) || config_dmarc_any_save(c);
 }
 
 int

@@ -18,6 +18,7 @@
 #include <sys/types.h>
 
 #include "dkim.h"
+#include "dmarc.h"
 #include "log.h"
 #include "policy.h"
 #include "spf.h"
@@ -58,6 +59,11 @@ struct config {
 	char *dkim_canon, *dkim_oversign;
 	enum action dkim_action[DKIM_V_COUNT];      /* by enum dkim_verdict */
 	char *dkim_reply[DKIM_V_COUNT];
+	/* DMARC */
+	int dmarc_verify;
+	char *dmarc_psl;                            /* DMARCPublicSuffixList, or NULL */
+	enum action dmarc_action[DMARC_O_COUNT];    /* by enum dmarc_outcome */
+	char *dmarc_reply[DMARC_O_COUNT];
 	/* spam folder */
 	char *spam_folder;
 	unsigned spam_retention_days;
@@ -82,6 +88,7 @@ void config_dump(const struct config *c, void (*emit)(const char *line, void *ar
 int config_any_save(const struct config *c);
 int config_spf_any_save(const struct config *c);
 int config_dkim_any_save(const struct config *c);
+int config_dmarc_any_save(const struct config *c);
 int config_spf_any_reject(const struct config *c);
 
 #endif

@@ -38,6 +38,16 @@ decision_format(struct buf *b, const struct decision *d)
 	kv_put(b, "action", d->action);
 	kv_put(b, "reason", d->reason);
 	kv_put(b, "reply", d->reply);
+	kv_put(b, "dmarc", d->dmarc);
+	kv_put(b, "dmarc_from", d->dmarc_from);
+	kv_put(b, "dmarc_p", d->dmarc_p);
+	kv_put(b, "dmarc_req", d->dmarc_req);
+	kv_put(b, "dmarc_align", d->dmarc_align);
+	kv_put(b, "dmarc_spf", d->dmarc_spf);
+	kv_put(b, "dmarc_spf_d", d->dmarc_spf_d);
+	kv_put(b, "dmarc_rdom", d->dmarc_rdom);
+	kv_put(b, "dmarc_pub", d->dmarc_pub);
+	kv_put(b, "dmarc_rua", d->dmarc_rua);
 	kv_put(b, "elapsed_ms", ms);
 	return b->failed ? -1 : 0;
 }

@@ -5,7 +5,16 @@
  *
  *   decision ts=... qid=... ip=... helo=... mailfrom=... identity=... domain=...
  *            spf=... helo_spf=... dkim=... dkim_d=... skip=... action=...
- *            reason=... reply=... elapsed_ms=...
+ *            reason=... reply=... dmarc=... dmarc_from=... dmarc_p=... dmarc_req=...
+ *            dmarc_align=... dmarc_spf=... dmarc_spf_d=... dmarc_rdom=... dmarc_pub=...
+ *            dmarc_rua=... elapsed_ms=...
+ *
+ * The DMARC keys: the result; the From domain; the policy that applied (p,
+ * or sp for a sub-domain); the disposition it asks for after pct (what
+ * honouring the policy does); which identifiers aligned and passed ("spf",
+ * "dkim", "spf,dkim" or "-"); the SPF result and domain DMARC aligned (MAIL
+ * FROM, or HELO for <>); the domain whose record applied; the record's
+ * p/sp/adkim/aspf/pct; its rua URIs, comma-separated.
  *
  * Every key is always present ("-" when empty); values are quoted by kvline.h.
  */
@@ -20,6 +29,8 @@ struct decision {
 	time_t ts;
 	const char *qid, *ip, *helo, *mailfrom, *identity, *domain;
 	const char *spf, *helo_spf, *dkim, *dkim_d, *skip, *action, *reason, *reply;
+	const char *dmarc, *dmarc_from, *dmarc_p, *dmarc_req, *dmarc_align;
+	const char *dmarc_spf, *dmarc_spf_d, *dmarc_rdom, *dmarc_pub, *dmarc_rua;
 	unsigned long elapsed_ms;
 };
 

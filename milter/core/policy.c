@@ -4,8 +4,9 @@
  *
  * Default replies use the RFC 7372 enhanced status codes: 5.7.23 SPF
  * validation failed, 4.7.24/5.7.24 SPF validation error, 5.7.20 no passing
- * DKIM signature, 4.7.5 cryptographic failure (temporary). A template
- * written without an enhanced code ("451 Please try again later", as the
+ * DKIM signature, 4.7.5 cryptographic failure (temporary), 5.7.26 multiple
+ * authentication checks failed (DMARC: neither SPF nor DKIM aligned). A
+ * template written without an enhanced code ("451 Please try again later", as the
  * XMail admin guide writes them) gets the code of its result's default with
  * the class of its own reply code (policy_reply_complete, at config load):
  * RFC 2034 requires every reply of a server that offers ENHANCEDSTATUSCODES,
@@ -37,6 +38,16 @@ static const char *const dkim_defaults[DKIM_V_COUNT] = {
 	[DKIM_V_POLICY] = "550 5.7.20 No acceptable DKIM signature found",
 	[DKIM_V_TEMPERROR] = "451 4.7.5 DKIM temporary error, try again later",
 	[DKIM_V_PERMERROR] = "550 5.7.20 No passing DKIM signature found",
+};
+
+static const char *const dmarc_defaults[DMARC_O_COUNT] = {
+	[DMARC_O_PASS] = "550 5.7.26 DMARC pass for %{domain}",
+	[DMARC_O_NORECORD] = "550 5.7.26 %{domain} publishes no DMARC policy",
+	[DMARC_O_FAIL_NONE] = "550 5.7.26 Unauthenticated mail from %{domain}: no aligned SPF or DKIM pass",
+	[DMARC_O_FAIL_QUARANTINE] = "550 5.7.26 Unauthenticated mail from %{domain}: no aligned SPF or DKIM pass",
+	[DMARC_O_FAIL_REJECT] = "550 5.7.26 Unauthenticated mail from %{domain} is refused by its DMARC policy",
+	[DMARC_O_TEMPERROR] = "451 4.7.26 DMARC policy of %{domain} could not be looked up, try again later",
+	[DMARC_O_PERMERROR] = "550 5.7.26 DMARC evaluation failed for %{domain}: %{explanation}",
 };
 
 static const char *const action_names[ACT_COUNT] = { "accept", "reject", "save-reject", "quarantine" };
@@ -74,6 +85,12 @@ const char *
 policy_default_dkim_reply(enum dkim_verdict v)
 {
 	return (unsigned)v < DKIM_V_COUNT ? dkim_defaults[v] : dkim_defaults[DKIM_V_FAIL];
+}
+
+const char *
+policy_default_dmarc_reply(enum dmarc_outcome o)
+{
+	return (unsigned)o < DMARC_O_COUNT ? dmarc_defaults[o] : dmarc_defaults[DMARC_O_FAIL_REJECT];
 }
 
 int

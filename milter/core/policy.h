@@ -16,6 +16,7 @@
 #include <stddef.h>
 
 #include "dkim.h"
+#include "dmarc.h"
 #include "spf.h"
 
 #define POLICY_REPLY_MAX 512
@@ -31,6 +32,7 @@ const char *policy_default_spf_reply(enum spf_result r);
 const char *policy_default_dkim_reply(enum dkim_verdict v);
 /* For SPFBadFromReply: %{explanation} says what is wrong with the From:. */
 const char *policy_default_bad_from_reply(void);
+const char *policy_default_dmarc_reply(enum dmarc_outcome o);
 
 /* Checks a template: 4xx/5xx code, optional X.Y.Z of the same class, text,
    known %{} fields. 0, or -1 with the reason in err. */

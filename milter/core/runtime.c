@@ -48,6 +48,7 @@ runtime_free(struct runtime *rt)
 		return;
 	if (rt->dkim != NULL)
 		dkim_engine_free(rt->dkim);
+	dmarc_engine_free(rt->dmarc);
 	if (rt->spam != NULL)
 		spamfolder_free(rt->spam);
 	if (rt->decision_fd >= 0)
@@ -173,6 +174,14 @@ runtime_build(struct config *cfg, struct runtime *prev, char *err, size_t errlen
 		};
 		if ((rt->dkim = dkim_engine_new(&o, rt->dns, why, sizeof(why))) == NULL) {
 			snprintf(err, errlen, "%s: DKIM: %s", c->source, why);
+			goto bad;
+		}
+	}
+
+	if (c->dmarc_verify) {
+		struct dmarc_options o = { .psl_file = c->dmarc_psl };
+		if ((rt->dmarc = dmarc_engine_new(&o, rt->dns, why, sizeof(why))) == NULL) {
+			snprintf(err, errlen, "%s: DMARC: %s", c->source, why);
 			goto bad;
 		}
 	}

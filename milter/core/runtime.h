@@ -15,6 +15,7 @@
 
 #include "config.h"
 #include "dkim.h"
+#include "dmarc.h"
 #include "dns.h"
 #include "netlist.h"
 #include "spamfolder.h"
@@ -30,6 +31,7 @@ struct runtime {
 	struct shared_dns *sdns;
 	struct dns_resolver *dns;      /* == sdns->r */
 	struct dkim_engine *dkim;      /* NULL when DKIMVerify and DKIMSign are both off */
+	struct dmarc_engine *dmarc;    /* NULL when DMARCVerify is off */
 	struct spamfolder *spam;
 	int decision_fd;               /* -1 when no DecisionLog */
 	int can_sign;                  /* DKIMSign yes and both tables given */

@@ -275,6 +275,7 @@ mlfi_log_decision(struct session *s, const struct decision_ctx *dc)
 {
 	struct txn *t = &s->t;
 	struct decision d = { 0 };
+	char pub[128], rua[DMARC_URI_MAX * (DMARC_URI_LEN + 1)] = "";
 
 	if (t->logged)
 		return;
@@ -294,6 +295,29 @@ mlfi_log_decision(struct session *s, const struct decision_ctx *dc)
 	d.action = dc->action;
 	d.reason = dc->reason;
 	d.reply = dc->reply;
+	if (t->dmarc_done) {
+		const struct dmarc_verdict *v = &t->dmarc;
+		const struct spf_outcome *o = t->dmarc_spf.done ? &t->dmarc_spf : &t->spf;
+		d.dmarc = dmarc_result_str(v->result);
+		d.dmarc_from = v->from_domain;
+		d.dmarc_align = v->spf_aligned && v->dkim_aligned ? "spf,dkim" : v->spf_aligned ? "spf" :
+		    v->dkim_aligned ? "dkim" : NULL;
+		d.dmarc_spf = o->done ? spf_result_str(o->resp.result) : NULL;
+		d.dmarc_spf_d = o->done ? o->resp.domain : NULL;
+		if (v->have_record) {
+			d.dmarc_p = dmarc_policy_str(v->policy);
+			d.dmarc_req = dmarc_policy_str(v->req);
+			d.dmarc_rdom = v->record_domain;
+			dmarc_record_summary(&v->rec, pub, sizeof(pub));
+			d.dmarc_pub = pub;
+			for (size_t i = 0; i < v->rec.nrua; i++) {
+				if (i > 0)
+					strlcat(rua, ",", sizeof(rua));
+				strlcat(rua, v->rec.rua[i].uri, sizeof(rua));
+			}
+			d.dmarc_rua = rua;
+		}
+	}
 	d.elapsed_ms = (unsigned long)(dns_now_ms() - t->start_ms);
 	decision_emit(&d, s->rt->decision_fd);
 	metrics_inc(MC_MESSAGES);
@@ -308,7 +332,7 @@ void
 mlfi_spam_log(struct session *s, const char *action, const char *reply, const char *dkim, const char *saved)
 {
 	struct txn *t = &s->t;
-	char results[128];
+	char results[160];
 	struct spam_meta m = {
 		.qid = t->qid, .client_ip = s->ip, .helo = s->helo,
 		.mail_from = t->mailfrom[0] ? t->mailfrom : "<>",
@@ -316,9 +340,18 @@ mlfi_spam_log(struct session *s, const char *action, const char *reply, const ch
 		.results = results, .action = action, .reply = reply,
 	};
 
-	snprintf(results, sizeof(results), "spf=%s dkim=%s", mlfi_spf_str(t), dkim ? dkim : "-");
+	mlfi_results_str(s, dkim, results, sizeof(results));
 	if (spamfolder_log(s->rt->spam, &m, saved) < 0)
 		log_warn("%s: spam log write failed", t->qid[0] ? t->qid : "-");
+}
+
+void
+mlfi_results_str(const struct session *s, const char *dkim, char *out, size_t outlen)
+{
+	const struct txn *t = &s->t;
+
+	snprintf(out, outlen, "spf=%s dkim=%s dmarc=%s", mlfi_spf_str(t), dkim ? dkim : "-",
+	    t->dmarc_done ? dmarc_result_str(t->dmarc.result) : "-");
 }
 
 sfsistat
@@ -544,6 +577,9 @@ cb_envfrom(SMFICTX *ctx, char **argv)
 	if (s->rt->spool && t->skip == SKIP_NONE) {
 		if (config_dkim_any_save(c) && t->dkim != NULL && t->dkim_mode == DKIM_MODE_VERIFY)
 			t->spooling = 1;
+		if (config_dmarc_any_save(c) && s->rt->dmarc != NULL &&
+		    !(t->dkim != NULL && t->dkim_mode == DKIM_MODE_SIGN))
+			t->spooling = 1;
 		if (c->identity == ID_HEADER_FROM && config_spf_any_save(c))
 			t->spooling = 1;
 		if (act == ACT_SAVE_REJECT || act == ACT_QUARANTINE)
@@ -643,6 +679,10 @@ cb_header(SMFICTX *ctx, char *name, char *value)
 		/* Only the first is parsed; a second one makes the From: unusable anyway. */
 		if (t->nfrom++ == 0)
 			t->from_st = mailaddr_parse_from(value, &t->from);
+		/* DMARC evaluates the domains of every From: (mlfi_dmarc.c). */
+		mlfi_dmarc_from(s, value);
+	} else if (t->msgid[0] == '\0' && strcasecmp(name, "Message-ID") == 0) {
+		copy_clean(t->msgid, sizeof(t->msgid), value[0] == ' ' ? value + 1 : value);
 	}
 	return done(s, SMFIP_NR_HDR);
 }

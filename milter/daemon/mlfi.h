@@ -10,6 +10,8 @@
  * for the spam log (the rest are not listed there). Every forged Authentication-Results
  * field is removed: one bit per A-R field seen marks ours, so the memory is
  * an eighth of a byte per field the MTA accepted, whatever their number.
+ * DMARC_FROM_MAX distinct From: domains are kept for DMARC (more make the
+ * From: one no receiver can evaluate: a permerror beside the rest).
  */
 #ifndef SPFDKIM_MLFI_H
 #define SPFDKIM_MLFI_H
@@ -18,6 +20,7 @@
 #include <stdint.h>
 
 #include "dkim.h"
+#include "dmarc.h"
 #include "mailaddr.h"
 #include "msgcopy.h"
 #include "policy.h"
@@ -51,6 +54,13 @@ struct txn {
 	enum mailaddr_status from_st;  /* the first one, parsed */
 	struct mailaddr_list from;
 	const char *bad_from;     /* header-from found no single author domain: why */
+	size_t nfrom_domains;     /* distinct domains of every From: field, for DMARC */
+	char from_domains[DMARC_FROM_MAX][MAILADDR_DOMAIN_MAX];
+	const char *from_why;     /* what part of From: DMARC cannot use, or NULL */
+	char msgid[256];          /* Message-ID value: the DMARC pct sampling key */
+	struct spf_outcome dmarc_spf; /* MAIL FROM (HELO for <>) when SPF checked the header From */
+	int dmarc_done;
+	struct dmarc_verdict dmarc;
 	char *rcpts[MLFI_MAX_RCPTS];
 	size_t nrcpts;
 	unsigned ar_seen;         /* Authentication-Results fields so far (1-based index) */
@@ -94,6 +104,17 @@ void mlfi_spam_log(struct session *s, const char *action, const char *reply, con
                    const char *saved);
 /* Sets the SMTP reply and returns SMFIS_REJECT or SMFIS_TEMPFAIL. */
 sfsistat mlfi_reply(SMFICTX *ctx, const struct policy_reply *r);
+/* "spf=R dkim=R dmarc=R" for the spam folder and spam log. */
+void mlfi_results_str(const struct session *s, const char *dkim, char *out, size_t outlen);
+/*
+ * DMARC for the message (mlfi_dmarc.c): aligns the MAIL FROM SPF result
+ * (checked here when SPF ran on the header From) and the passing DKIM
+ * signatures of rep (NULL: none) with the From: domains; sets t->dmarc.
+ * Does nothing for skipped or signed (outgoing) mail or when DMARCVerify is off.
+ */
+void mlfi_dmarc_check(struct session *s, const struct dkim_report *rep);
+/* Records the domains of one From: field value for DMARC (every From:, in order). */
+void mlfi_dmarc_from(struct session *s, const char *value);
 
 sfsistat mlfi_eom(SMFICTX *ctx);
 

@@ -4,6 +4,7 @@
  *   eom_dkim             finish DKIM: verdict, passing domains, its action
  *   eom_spf_header_from  SPF for the From: author, or the bad-from outcome
  *   eom_spf_action       the SPF side's action (identity, HELO fail, bad-from)
+ *   eom_dmarc            DMARC: SPF and DKIM aligned with the From: domains
  *   eom_combine          the strongest action and its reply
  *   eom_our_headers      queue A-R, Received-SPF, DKIM-Signature
  *   eom_save             spam folder copy for save-reject / quarantine
@@ -189,9 +190,9 @@ struct eom {
 	int have_rep;
 	const char *dkim_str;            /* verify mode: the summary verdict */
 	char dkim_d[512];                /* domains of the passing signatures */
-	enum action spf_act, dkim_act, act;
+	enum action spf_act, dkim_act, dmarc_act, act;
 	const struct spf_outcome *spf_o; /* the SPF outcome that set spf_act */
-	const char *reason;              /* "spf", "dkim", "bad-from" */
+	const char *reason;              /* "spf", "dkim", "bad-from", "dmarc" */
 	struct policy_reply reply;
 	int have_reply;
 	struct buf block;                /* our fields, for the spam folder copy */
@@ -281,7 +282,16 @@ eom_spf_action(struct eom *e)
 	}
 }
 
-/* The strongest action wins (SPF's reply on a tie); expands its reply. */
+/* DMARC: SPF (MAIL FROM) and DKIM tied to the From: domains, and its action. */
+static void
+eom_dmarc(struct eom *e)
+{
+	mlfi_dmarc_check(e->s, e->have_rep && e->t->dkim_mode == DKIM_MODE_VERIFY ? &e->rep : NULL);
+	if (e->t->dmarc_done)
+		e->dmarc_act = e->c->dmarc_action[dmarc_outcome(&e->t->dmarc)];
+}
+
+/* The strongest action wins (on a tie SPF's reply, then DKIM's, then DMARC's); expands its reply. */
 static void
 eom_combine(struct eom *e)
 {
@@ -290,15 +300,22 @@ eom_combine(struct eom *e)
 	const struct config *c = e->c;
 	struct reply_fields f = { 0 };
 	const char *tmpl;
-	int use_spf;
+	int use_spf, use_dkim;
 
-	e->act = policy_action_rank(e->dkim_act) > policy_action_rank(e->spf_act) ? e->dkim_act : e->spf_act;
+	e->act = e->spf_act;
+	if (policy_action_rank(e->dkim_act) > policy_action_rank(e->act))
+		e->act = e->dkim_act;
+	if (policy_action_rank(e->dmarc_act) > policy_action_rank(e->act))
+		e->act = e->dmarc_act;
 	if (e->act == ACT_ACCEPT)
 		return;
-	if (e->act == ACT_REJECT || e->act == ACT_SAVE_REJECT)
+	if (e->act == ACT_REJECT || e->act == ACT_SAVE_REJECT) {
 		use_spf = policy_is_reject(e->spf_act);
-	else
+		use_dkim = policy_is_reject(e->dkim_act);
+	} else {
 		use_spf = e->spf_act == ACT_QUARANTINE;
+		use_dkim = e->dkim_act == ACT_QUARANTINE;
+	}
 	f.sender = t->mailfrom[0] ? t->mailfrom : "<>";
 	f.ip = s->ip[0] ? s->ip : "unknown";
 	f.helo = s->helo;
@@ -314,12 +331,18 @@ eom_combine(struct eom *e)
 		f.result = spf_result_str(e->spf_o->resp.result);
 		f.explanation = e->spf_o->resp.explanation;
 		tmpl = c->spf_reply[e->spf_o->resp.result];
-	} else {
+	} else if (use_dkim) {
 		e->reason = "dkim";
 		f.domain = e->rep.nsigs > 0 ? e->rep.sig[0].d : t->from.ndomains > 0 ? t->from.domain[0] : "";
 		f.result = e->dkim_str;
 		f.explanation = e->rep.nsigs > 0 ? e->rep.sig[0].reason : "";
 		tmpl = c->dkim_reply[e->rep.summary];
+	} else {
+		e->reason = "dmarc";
+		f.domain = t->dmarc.from_domain;
+		f.result = dmarc_result_str(t->dmarc.result);
+		f.explanation = t->dmarc.problem;
+		tmpl = c->dmarc_reply[dmarc_outcome(&t->dmarc)];
 	}
 	if (policy_reply_expand(tmpl, &f, &e->reply) == 0)
 		e->have_reply = 1;
@@ -357,6 +380,12 @@ eom_our_headers(struct eom *e)
 		authres_add_dkim(&ar, &e->rep);
 		methods++;
 	}
+	if (t->dmarc_done) {
+		/* dis: what this server does for DMARC. */
+		authres_add_dmarc(&ar, &t->dmarc, policy_is_reject(e->dmarc_act) ? "reject" :
+		    e->dmarc_act == ACT_QUARANTINE ? "quarantine" : "none");
+		methods++;
+	}
 	authres_end(&ar);
 	if (methods > 0)
 		insert_top(&e->ed, "Authentication-Results", buf_cstr(&ar), &e->block);
@@ -376,11 +405,11 @@ eom_save(struct eom *e)
 	struct session *s = e->s;
 	struct txn *t = e->t;
 	struct spam_meta m;
-	char results[128], err[512] = "";
+	char results[160], err[512] = "";
 
 	if (e->act != ACT_SAVE_REJECT && e->act != ACT_QUARANTINE)
 		return;
-	snprintf(results, sizeof(results), "spf=%s dkim=%s", mlfi_spf_str(t), e->dkim_str ? e->dkim_str : "-");
+	mlfi_results_str(s, e->dkim_str, results, sizeof(results));
 	memset(&m, 0, sizeof(m));
 	m.qid = t->qid; m.client_ip = s->ip; m.helo = s->helo;
 	m.mail_from = t->mailfrom[0] ? t->mailfrom : "<>";
@@ -465,6 +494,7 @@ mlfi_eom(SMFICTX *ctx)
 	eom_dkim(e);
 	eom_spf_header_from(e);
 	eom_spf_action(e);
+	eom_dmarc(e);
 	eom_combine(e);
 	eom_our_headers(e);
 	eom_save(e);

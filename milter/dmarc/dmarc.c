@@ -259,22 +259,26 @@ dmarc_check(const struct dmarc_engine *e, const char *const *domains, size_t n, 
 {
 	struct dmarc_verdict *tmp;
 
+	size_t first = 0;
+
 	memset(out, 0, sizeof(*out));
-	if (n == 0) {
+	if (n == 0 || why != NULL) {
+		/* What cannot be evaluated counts as a permerror beside the rest. */
 		out->result = DMARC_R_PERMERROR;
-		snprintf(out->problem, sizeof(out->problem), "no From domain to evaluate: %s",
+		snprintf(out->problem, sizeof(out->problem), "From: cannot be evaluated: %s",
 		    why != NULL ? why : "no From: header field");
-		return;
+	} else {
+		check_domain(e, domains[0], a, out);
+		first = 1;
 	}
-	check_domain(e, domains[0], a, out);
-	if (n == 1)
+	if (n <= first)
 		return;
 	if ((tmp = malloc(sizeof(*tmp))) == NULL) {
 		out->result = DMARC_R_TEMPERROR;
 		snprintf(out->problem, sizeof(out->problem), "out of memory");
 		return;
 	}
-	for (size_t i = 1; i < n && i < DMARC_FROM_MAX; i++) {
+	for (size_t i = first; i < n && i < DMARC_FROM_MAX; i++) {
 		unsigned q = out->dns_queries;
 		check_domain(e, domains[i], a, tmp);
 		tmp->dns_queries += q;

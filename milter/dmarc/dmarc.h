@@ -31,9 +31,10 @@
  * domains"): every distinct domain is evaluated and the worst verdict is the
  * message's: fail (strongest requested disposition first) > temperror >
  * permerror > none > pass, so the result is pass only when every domain
- * passes. No usable From domain at all (no From:, an unparseable or empty
- * one) is permerror with the parser's reason: no policy can be looked up,
- * and the action for permerror decides.
+ * passes. A From: part that cannot be evaluated (no From:, an unparseable
+ * or empty one, more than DMARC_FROM_MAX domains) is given by the caller as
+ * why, and ranks as a permerror beside the domains that could be: a
+ * spoofed domain that fails still fails, and nothing passes.
  *
  * Caps: DMARC_FROM_MAX From domains are evaluated, DMARC_DKIM_MAX passing
  * signatures are looked at, DNS_MAX_RRS TXT strings per name; DNS work is at
@@ -110,7 +111,8 @@ struct dmarc_verdict {
 
 /*
  * Evaluates the message whose From: gave domains[0..n-1] (lower-case,
- * distinct). n == 0: no usable From domain, why says so. Fills *out.
+ * distinct); why is NULL, or says what part of From: could not be used
+ * (n == 0 with why NULL means "no From: header field"). Fills *out.
  */
 void dmarc_check(const struct dmarc_engine *e, const char *const *domains, size_t n, const char *why,
                  const struct dmarc_auth *a, struct dmarc_verdict *out);

@@ -43,7 +43,7 @@ void report_print_text(const struct report *r, FILE *out, const char *source);
 /* The HTML page. 0, or -1 on a write error. */
 int report_write_html(const struct report *r, FILE *out, const char *source);
 
-/* For tests and scripts. which: "spf", "dkim", "action", "skip"; value: e.g. "fail". */
+/* For tests and scripts. which: "spf", "dkim", "action", "skip", "dmarc"; value: e.g. "fail". */
 unsigned long report_count(const struct report *r, const char *which, const char *value);
 /* Lines seen / decisions counted / outside the window / malformed / overlong. */
 struct report_totals {

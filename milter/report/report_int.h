@@ -17,11 +17,13 @@
 #define R_ACT   5
 #define R_SKIP  6
 #define R_OTHER 8
+#define R_DMARC 7   /* "-", none, pass, fail, temperror, permerror, other */
 
 extern const char *const report_spf_names[R_RES];   /* "-", none, neutral, pass, fail, softfail, temperror, permerror, other */
 extern const char *const report_dkim_names[R_RES];  /* "-", none, pass, fail, neutral, policy, temperror, permerror, other */
 extern const char *const report_act_names[R_ACT];   /* accept reject save-reject quarantine other */
 extern const char *const report_skip_names[R_SKIP]; /* "-", auth whitelist loopback lan other */
+extern const char *const report_dmarc_names[R_DMARC];
 
 enum { SPF_I_PASS = 3, SPF_I_FAIL = 4, SPF_I_SOFTFAIL = 5, SPF_I_TEMPERROR = 6, SPF_I_PERMERROR = 7 };
 enum { DKIM_I_PASS = 2, DKIM_I_FAIL = 3 };
@@ -46,6 +48,11 @@ struct report {
 	unsigned long spf[R_RES], dkim[R_RES], act[R_ACT], skip[R_SKIP];
 	unsigned long spf_refused[R_RES], dkim_refused[R_RES];
 	unsigned long spf_dkimpass[R_RES], dkim_spfpass[R_RES];
+	unsigned long dmarc[R_DMARC];
+	/* DMARC failures by the disposition the domain asked for (dmarc_req=),
+	   and how many of them the current settings already refused or saved */
+	unsigned long dmarc_req_reject, dmarc_req_quarantine;
+	unsigned long dmarc_reject_already, dmarc_quarantine_already;
 	/* domains: open-addressing hash of indexes into doms */
 	struct rdomain *doms;
 	size_t ndoms, domcap;

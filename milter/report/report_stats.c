@@ -25,6 +25,7 @@ const char *const report_spf_names[R_RES] = { "-", "none", "neutral", "pass", "f
 const char *const report_dkim_names[R_RES] = { "-", "none", "pass", "fail", "neutral", "policy", "temperror", "permerror", "other" };
 const char *const report_act_names[R_ACT] = { "accept", "reject", "save-reject", "quarantine", "other" };
 const char *const report_skip_names[R_SKIP] = { "-", "auth", "whitelist", "loopback", "lan", "other" };
+const char *const report_dmarc_names[R_DMARC] = { "-", "none", "pass", "fail", "temperror", "permerror", "other" };
 
 #define OTHER_DOMAINS "(other domains)"
 #define NO_DOMAIN     "(no domain)"
@@ -202,7 +203,8 @@ report_feed(struct report *r, const char *line, size_t len)
 	const char *p, *end = line + len;
 	char err[200], dom[DOMAIN_MAX + 2];
 	time_t ts;
-	int s, d, a, k, refused, bare = 0;
+	int s, d, a, k, dm, refused, bare = 0;
+	const char *req;
 	struct rdomain *rd;
 	struct rday *day;
 
@@ -251,7 +253,16 @@ report_feed(struct report *r, const char *line, size_t len)
 	d = lookup(report_dkim_names, R_RES, kv_get(kv, "dkim") != NULL ? kv_get(kv, "dkim") : "-");
 	a = lookup(report_act_names, R_ACT, kv_get(kv, "action"));
 	k = lookup(report_skip_names, R_SKIP, kv_get(kv, "skip") != NULL ? kv_get(kv, "skip") : "-");
+	dm = lookup(report_dmarc_names, R_DMARC, kv_get(kv, "dmarc") != NULL ? kv_get(kv, "dmarc") : "-");
+	req = kv_get(kv, "dmarc_req");
 	norm_domain(kv_get(kv, "domain"), dom, sizeof(dom));
+	if (dm == 3 && req != NULL && strcmp(req, "reject") == 0) {
+		r->dmarc_req_reject++;
+		r->dmarc_reject_already += a == 1 || a == 2;
+	} else if (dm == 3 && req != NULL && strcmp(req, "quarantine") == 0) {
+		r->dmarc_req_quarantine++;
+		r->dmarc_quarantine_already += a == 1 || a == 2 || a == 3;
+	}
 	free(kv);
 
 	refused = a == 1 || a == 2;
@@ -264,6 +275,7 @@ report_feed(struct report *r, const char *line, size_t len)
 	r->dkim[d]++;
 	r->act[a]++;
 	r->skip[k]++;
+	r->dmarc[dm]++;
 	if (refused) {
 		r->spf_refused[s]++;
 		r->dkim_refused[d]++;
@@ -447,6 +459,8 @@ report_count(const struct report *r, const char *which, const char *value)
 		return r->act[lookup(report_act_names, R_ACT, value)];
 	if (strcmp(which, "skip") == 0)
 		return r->skip[lookup(report_skip_names, R_SKIP, value)];
+	if (strcmp(which, "dmarc") == 0)
+		return r->dmarc[lookup(report_dmarc_names, R_DMARC, value)];
 	return 0;
 }
 

@@ -6,6 +6,9 @@
  *   "  spf=RESULT   COUNT   PCT%"  (and dkim=, action=, skip=)
  *   "LABEL would have refused N messages from M domains; P of them also
  *    passed DKIM (likely forwarders or mailing lists); A already refused"
+ *   "dmarc p=reject honoured would have refused N messages; A already refused"
+ *   "dmarc p=quarantine honoured would have quarantined N messages; A already
+ *    quarantined or refused"
  */
 #include <stdio.h>
 #include <string.h>
@@ -85,6 +88,7 @@ report_print_text(const struct report *r, FILE *out, const char *source)
 	counts(out, "Per DKIM result", "dkim", report_dkim_names, r->dkim, R_RES, r->decisions);
 	counts(out, "Per action", "action", report_act_names, r->act, R_ACT, r->decisions);
 	counts(out, "Checks skipped", "skip", report_skip_names, r->skip, R_SKIP, r->decisions);
+	counts(out, "Per DMARC result", "dmarc", report_dmarc_names, r->dmarc, R_DMARC, r->decisions);
 
 	fprintf(out, "\nTop sender domains per SPF result\n");
 	for (int i = 1; i < R_RES; i++)
@@ -112,4 +116,9 @@ report_print_text(const struct report *r, FILE *out, const char *source)
 		if (wi.domains > n)
 			fprintf(out, "    ... and %lu more domains\n", wi.domains - n);
 	}
+	/* DMARC: the disposition each failing message's domain asked for (after pct). */
+	fprintf(out, "dmarc p=reject honoured would have refused %lu messages; %lu already refused\n",
+	    r->dmarc_req_reject, r->dmarc_reject_already);
+	fprintf(out, "dmarc p=quarantine honoured would have quarantined %lu messages; %lu already quarantined or refused\n",
+	    r->dmarc_req_quarantine, r->dmarc_quarantine_already);
 }

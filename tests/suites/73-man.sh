@@ -41,6 +41,7 @@ txt() { MANWIDTH=200 man -l "$TOP/man/$1" 2>/dev/null | col -bx; }
 keys=$(sed -n 's/^[[:space:]]*{ "\([A-Za-z]*\)", K_.*/\1/p' "$TOP/milter/core/config.c")
 for r in $(sed -n 's/^[[:space:]]*SPF_KEYS("\([A-Za-z]*\)".*/\1/p' "$TOP/milter/core/config.c"); do keys="$keys SPF${r}Action SPF${r}Reply"; done
 for r in $(sed -n 's/^[[:space:]]*DKIM_KEYS("\([A-Za-z]*\)".*/\1/p' "$TOP/milter/core/config.c"); do keys="$keys DKIM${r}Action DKIM${r}Reply"; done
+for r in $(sed -n 's/^[[:space:]]*DMARC_KEYS("\([A-Za-z]*\)".*/\1/p' "$TOP/milter/core/config.c"); do keys="$keys DMARC${r}Action DMARC${r}Reply"; done
 conf5=$(txt spfdkim-milter.conf.5)
 n=0; missing=""
 for k in $keys; do n=$((n + 1)); grep -qw -- "$k" <<<"$conf5" || missing="$missing $k"; done

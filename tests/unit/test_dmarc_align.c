@@ -115,6 +115,9 @@ test_no_from_domain_is_permerror(void **state)
 	assert_int_equal(v.result, DMARC_R_PERMERROR);
 	assert_non_null(strstr(v.problem, "several From: header fields"));
 	assert_string_equal(v.from_domain, "");
+	dmarc_check(e, NULL, 0, NULL, &a, &v);
+	assert_int_equal(v.result, DMARC_R_PERMERROR);
+	assert_non_null(strstr(v.problem, "no From: header field"));
 	dmarc_engine_free(e);
 }
 

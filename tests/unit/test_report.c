@@ -201,6 +201,38 @@ t_text_lines(void **state)
 	report_free(r);
 }
 
+/* DMARC: counts per result and what honouring p=reject / p=quarantine would do. */
+static void
+t_dmarc_whatif(void **state)
+{
+	static const char *const dl[] = {
+		"ts=2026-11-20T10:00:00Z qid=A spf=pass dkim=none action=accept dmarc=fail dmarc_from=bank.test dmarc_p=reject dmarc_req=reject",
+		"ts=2026-11-20T10:00:01Z qid=B spf=pass dkim=none action=reject reason=dmarc dmarc=fail dmarc_from=bank.test dmarc_p=reject dmarc_req=reject",
+		"ts=2026-11-20T10:00:02Z qid=C spf=pass dkim=none action=accept dmarc=fail dmarc_from=shop.test dmarc_p=reject dmarc_req=quarantine",
+		"ts=2026-11-20T10:00:03Z qid=D spf=pass dkim=none action=quarantine dmarc=fail dmarc_from=shop.test dmarc_p=quarantine dmarc_req=quarantine",
+		"ts=2026-11-20T10:00:04Z qid=E spf=pass dkim=pass action=accept dmarc=pass dmarc_from=ok.test dmarc_p=reject dmarc_req=none",
+		"ts=2026-11-20T10:00:05Z qid=F spf=pass dkim=none action=accept dmarc=fail dmarc_from=mon.test dmarc_p=none dmarc_req=none",
+	};
+	struct report *r = report_new(0);
+	char *txt = NULL;
+	size_t len = 0;
+	FILE *f;
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(dl) / sizeof(dl[0]); i++)
+		assert_int_equal(L(dl[i]), 1);
+	assert_int_equal(report_count(r, "dmarc", "fail"), 5);
+	assert_int_equal(report_count(r, "dmarc", "pass"), 1);
+	f = open_memstream(&txt, &len);
+	report_print_text(r, f, "x.log");
+	fclose(f);
+	assert_non_null(strstr(txt, "\n  dmarc=fail                     5   83.3%\n"));
+	assert_non_null(strstr(txt, "\ndmarc p=reject honoured would have refused 2 messages; 1 already refused\n"));
+	assert_non_null(strstr(txt, "\ndmarc p=quarantine honoured would have quarantined 2 messages; 1 already quarantined or refused\n"));
+	free(txt);
+	report_free(r);
+}
+
 int
 main(void)
 {
@@ -210,6 +242,7 @@ main(void)
 		cmocka_unit_test(t_domain_cap),
 		cmocka_unit_test(t_hostile),
 		cmocka_unit_test(t_text_lines),
+		cmocka_unit_test(t_dmarc_whatif),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
