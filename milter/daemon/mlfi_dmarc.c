@@ -14,17 +14,13 @@
 #include <strings.h>
 
 #include "log.h"
+#include "mailaddr.h"
 #include "mlfi.h"
 
-void
-mlfi_dmarc_from(struct session *s, const char *domain)
+/* Adds one From: domain (lower-case) unless already there. */
+static void
+add_domain(struct txn *t, const char *domain)
 {
-	struct txn *t = &s->t;
-
-	if (domain == NULL || domain[0] == '\0') {
-		t->from_why = "a From: address without a usable domain";
-		return;
-	}
 	for (size_t i = 0; i < t->nfrom_domains; i++)
 		if (strcasecmp(t->from_domains[i], domain) == 0)
 			return;
@@ -33,6 +29,26 @@ mlfi_dmarc_from(struct session *s, const char *domain)
 		return;
 	}
 	strlcpy(t->from_domains[t->nfrom_domains++], domain, sizeof(t->from_domains[0]));
+}
+
+void
+mlfi_dmarc_from(struct session *s, const char *value)
+{
+	struct txn *t = &s->t;
+	struct mailaddr_list l;
+
+	switch (mailaddr_parse_from(value, &l)) {
+	case MAILADDR_OK:
+		for (size_t i = 0; i < l.ndomains; i++)
+			add_domain(t, l.domain[i]);
+		break;
+	case MAILADDR_EMPTY:
+		t->from_why = "a From: field without an address";
+		break;
+	case MAILADDR_INVALID:
+		t->from_why = "an unparseable From: field";
+		break;
+	}
 }
 
 void

@@ -1,4 +1,5 @@
 -- SPDX-License-Identifier: BSD-2-Clause
+--plan 16
 -- DMARC actions: DMARCRejectAction for p=reject failures, DMARCQuarantineAction, DMARCTemperrorAction, a custom reply.
 --conf DMARCRejectAction reject
 --conf DMARCQuarantineAction quarantine

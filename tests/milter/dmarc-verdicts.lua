@@ -1,4 +1,5 @@
 -- SPDX-License-Identifier: BSD-2-Clause
+--plan 29
 -- DMARC verdicts (monitor mode, the default): A-R dmarc=... (p= dis=) header.from=, decision fields, nothing refused.
 dofile(libdir .. "/lib.lua")
 dofile(libdir .. "/dkim-lib.lua")
@@ -64,6 +65,9 @@ T.run(function()
   case("<u@dmr-reject.test>", { "ceo@dmr-reject.test", "u@dmr-quar.test" },
     "dmarc=fail (p=quarantine dis=none) header.from=dmr-quar.test",
     "two From: fields, one passing: dmarc=fail for the other (never pass)")
+  case("<u@pass.milter.test>", { "<ceo@dmr-reject.test>, <a@pass.milter.test>" },
+    "dmarc=fail (p=reject dis=none) header.from=dmr-reject.test",
+    "one From: with the victim's and the attacker's address: dmarc=fail for the victim")
   case("<u@pass.milter.test>", { "ceo@" }, "dmarc=permerror",
     "unparseable From: dmarc=permerror (no domain can be evaluated)")
   T.expect("dmarc", "permerror", "unparseable From: decision dmarc=permerror")

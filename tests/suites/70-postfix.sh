@@ -9,7 +9,7 @@
 # does not). swaks sends from 127.0.0.1; the milter runs with CheckLoopback
 # yes so that loopback clients are checked.
 . "$(dirname "$0")/../lib.sh"
-plan 26
+plan 28
 . "$TOP/tests/e2e/postfix.sh"
 . "$TOP/tests/e2e/milter.sh"
 
@@ -175,6 +175,27 @@ if grep -qE '^<-  250 ' "$T_TMP/quarantine.swaks" && ! grep -q '^<\*\*' "$T_TMP/
   pass "postfix e2e: SPFFailAction quarantine: client gets 250, Postfix logs milter-discard, copy in SpamFolder/new, nothing in the inbox"
 else
   fail "postfix e2e: SPFFailAction quarantine: client gets 250, copy in SpamFolder/new, nothing in the inbox" "$(grep '^<' "$T_TMP/quarantine.swaks" | tail -2)"
+fi
+
+# --- DMARC p=reject honoured: refused after DATA with 5.7.26 --------------
+# MAIL FROM passes SPF (pass.e2e.test allows 127.0.0.1) but is not aligned
+# with From: at dmr-reject.test, whose record says p=reject (tests/dns/zones/dmarc.zone).
+em_stop
+em_conf "$MCONF" "$MPORT" "DMARCRejectAction reject"
+if ! em_start "$MCONF" "$MPORT"; then fail "postfix e2e: milter restarts with DMARCRejectAction reject" "$(tail -3 "$MCONF.stderr")"; exit 0; fi
+before=$(pf_mail_count "$PF")
+send dmarcreject a@pass.e2e.test bob@e2e.test --header "From: CEO <ceo@dmr-reject.test>"
+if grep -qE '^ -> \.$' "$T_TMP/dmarcreject.swaks" &&
+   grep -qF '<** 550 5.7.26 Unauthenticated mail from dmr-reject.test is refused by its DMARC policy' "$T_TMP/dmarcreject.swaks" &&
+   [ "$(pf_mail_count "$PF")" -eq "$before" ]; then
+  pass "postfix e2e: DMARCRejectAction reject: a p=reject From: failing alignment gets 550 5.7.26 after DATA, not delivered"
+else
+  fail "postfix e2e: DMARCRejectAction reject: a p=reject From: failing alignment gets 550 5.7.26 after DATA" "$(grep '^<\*\*' "$T_TMP/dmarcreject.swaks" | head -2)"
+fi
+if tail -1 "$MCONF.decisions" 2>/dev/null | grep -q ' spf=pass .*action=reject reason=dmarc .*dmarc=fail dmarc_from=dmr-reject.test dmarc_p=reject'; then
+  pass "postfix e2e: decision log: spf=pass action=reject reason=dmarc dmarc=fail dmarc_p=reject"
+else
+  fail "postfix e2e: decision log: spf=pass action=reject reason=dmarc dmarc=fail dmarc_p=reject" "$(tail -1 "$MCONF.decisions" 2>/dev/null)"
 fi
 
 # --- milter down: milter_default_action from the snippet (accept) ---------
