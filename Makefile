@@ -13,10 +13,11 @@
 #   core        config, policy, Authentication-Results, decision log (all above)
 #   report      the hardening report over the decision log           (common)
 #   daemon      main and the libmilter callbacks -> milter/spfdkim-milter
-#   ctl         the control tool                 -> milter/spfdkim-ctl
-#   web         the admin's web page (libmicrohttpd) -> milter/spfdkim-web
 #   xmail-bridge/  milter client library and the XMail filter
 #                  -> xmail-bridge/xmail-milter-bridge  (spamfolder common)
+#   ctl         the control tool                 -> milter/spfdkim-ctl
+#               (check drives the milter through the bridge's client library)
+#   web         the admin's web page (libmicrohttpd) -> milter/spfdkim-web
 # An upward #include does not compile; tests/suites/05-layers.sh checks the
 # same table (printed by "make print-layers") over the sources.
 #
@@ -174,7 +175,7 @@ $(MILTER_BIN): $(call obj,$(DAEMON_SRC)) $(ENGINE_LIBS)
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_LD) -pthread -o $@ $^ -lmicrohttpd $(LIBS) $(SD_LIBS)
 
-$(CTL_BIN): $(call obj,$(CTL_SRC)) $(ENGINE_LIBS)
+$(CTL_BIN): $(call obj,$(CTL_SRC)) $(CLIENT_LIB) $(ENGINE_LIBS)
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_LD) -pthread -o $@ $^ $(LIBS)
 

@@ -15,5 +15,6 @@ int ctl_dkim_verify(int argc, char **argv);  /* ctl_dkim.c */
 int ctl_purge(int argc, char **argv);        /* ctl_spam.c */
 int ctl_spamlog(int argc, char **argv);      /* ctl_spam.c */
 int ctl_report(int argc, char **argv);       /* ctl_report.c */
+int ctl_check(int argc, char **argv);        /* ctl_check.c */
 
 #endif

@@ -387,8 +387,11 @@ eom_our_headers(struct eom *e)
 		methods++;
 	}
 	authres_end(&ar);
-	if (methods > 0)
+	if (methods > 0) {
+		/* Logged whatever the action (spfdkim-ctl check reads it). */
+		log_debug("%s: Authentication-Results:%s", t->qid[0] ? t->qid : "-", buf_cstr(&ar));
 		insert_top(&e->ed, "Authentication-Results", buf_cstr(&ar), &e->block);
+	}
 	buf_free(&ar);
 	if (e->c->received_spf) {
 		if (t->helo.done)
