@@ -48,7 +48,8 @@ WARN    := -Wall -Wextra -Werror -Wshadow -Wformat=2 -Wno-format-nonliteral
 # elsewhere (PKG_CONFIG_PATH) is used whole; libmilter has none. Debian 12's
 # libunbound.pc names libevent and nettle, hence libevent-dev in
 # tools/install-deps.sh. libpsl is the DMARC engine's (organizational
-# domains), zlib spfdkim-ctl dmarc-report's (gzip). libsystemd (sd_notify) is the daemon's alone;
+# domains), zlib spfdkim-ctl dmarc-report's (gzip). libsystemd (sd_notify)
+# is the daemon's alone;
 # libmicrohttpd and libcrypt (yescrypt) are spfdkim-web's.
 PKGS     := libunbound libssl libcrypto libbsd-overlay libpsl zlib
 WEB_PKGS := libmicrohttpd libcrypt

@@ -14,7 +14,7 @@
  * honouring the policy does); which identifiers aligned and passed ("spf",
  * "dkim", "spf,dkim" or "-"); the SPF result and domain DMARC aligned (MAIL
  * FROM, or HELO for <>); the domain whose record applied; the record's
- * p/sp/adkim/aspf/pct; its rua URIs, comma-separated.
+ * p/sp/adkim/aspf/pct/fo; its rua URIs, comma-separated.
  *
  * Every key is always present ("-" when empty); values are quoted by kvline.h.
  */

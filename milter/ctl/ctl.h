@@ -16,5 +16,6 @@ int ctl_purge(int argc, char **argv);        /* ctl_spam.c */
 int ctl_spamlog(int argc, char **argv);      /* ctl_spam.c */
 int ctl_report(int argc, char **argv);       /* ctl_report.c */
 int ctl_check(int argc, char **argv);        /* ctl_check.c */
+int ctl_dmarc_report(int argc, char **argv); /* ctl_dmarc_report.c */
 
 #endif

@@ -371,6 +371,6 @@ dmarc_record_parse(const char *txt, size_t len, struct dmarc_record *out, char *
 void
 dmarc_record_summary(const struct dmarc_record *r, char *out, size_t outlen)
 {
-	snprintf(out, outlen, "p=%s sp=%s adkim=%c aspf=%c pct=%u", dmarc_policy_str(r->p),
-	    dmarc_policy_str(r->sp), r->adkim_strict ? 's' : 'r', r->aspf_strict ? 's' : 'r', r->pct);
+	snprintf(out, outlen, "p=%s sp=%s adkim=%c aspf=%c pct=%u fo=%s", dmarc_policy_str(r->p),
+	    dmarc_policy_str(r->sp), r->adkim_strict ? 's' : 'r', r->aspf_strict ? 's' : 'r', r->pct, r->fo);
 }

@@ -63,7 +63,7 @@ int dmarc_record_is_dmarc(const char *txt, size_t len);
  */
 int dmarc_record_parse(const char *txt, size_t len, struct dmarc_record *out, char *err, size_t errlen);
 
-/* Writes "p=reject sp=none adkim=r aspf=r pct=100" (for logs and reports). */
+/* Writes "p=reject sp=none adkim=r aspf=r pct=100 fo=0" (for logs and reports). */
 void dmarc_record_summary(const struct dmarc_record *r, char *out, size_t outlen);
 
 #endif

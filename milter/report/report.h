@@ -36,6 +36,15 @@ int report_feed(struct report *r, const char *line, size_t len);
 /* Feeds every line of fp (named path in messages). 0, or -1 with a reason in err. */
 int report_read(struct report *r, FILE *fp, const char *path, char *err, size_t errlen);
 
+/*
+ * Where the key=value part of a decision line starts (its "ts="), or NULL
+ * when the line is not one: a DecisionLog line (starts with "ts="; *bare set
+ * to 1) or a log line holding "decision ts=" (*bare 0).
+ */
+const char *report_decision_start(const char *line, size_t len, int *bare);
+/* "YYYY-MM-DDTHH:MM:SSZ" -> seconds since the epoch. 0 or -1. */
+int report_parse_ts(const char *s, time_t *out);
+
 /* "30d", "12h", "2w", "45m", "90s", "all", or a date "YYYY-MM-DD" (UTC). 0 or -1. */
 int report_parse_since(const char *s, time_t now, time_t *since, char *err, size_t errlen);
 

@@ -151,8 +151,8 @@ add_day(struct report *r, long day)
 	return &r->days[lo];
 }
 
-static int
-parse_ts(const char *s, time_t *out)
+int
+report_parse_ts(const char *s, time_t *out)
 {
 	struct tm tm;
 	const char *e;
@@ -195,10 +195,30 @@ malformed(struct report *r, const char *why)
 		snprintf(r->first_malformed, sizeof(r->first_malformed), "line %lu: %.200s", r->lines, why);
 }
 
+const char *
+report_decision_start(const char *line, size_t len, int *bare)
+{
+	static const char tag[] = "decision ts=";
+	const char *p, *end = line + len;
+
+	*bare = 0;
+	if (len >= 3 && memcmp(line, "ts=", 3) == 0) {
+		/* the DecisionLog file: the line itself, from ts= on */
+		*bare = 1;
+		return line;
+	}
+	for (p = line;; p++) {
+		p = memmem(p, (size_t)(end - p), tag, sizeof(tag) - 1);
+		if (p == NULL)
+			return NULL;
+		if (p == line || p[-1] == ' ')
+			return p + sizeof("decision");
+	}
+}
+
 int
 report_feed(struct report *r, const char *line, size_t len)
 {
-	static const char tag[] = "decision ts=";
 	struct kvline *kv;
 	const char *p, *end = line + len;
 	char err[200], dom[DOMAIN_MAX + 2];
@@ -209,20 +229,8 @@ report_feed(struct report *r, const char *line, size_t len)
 	struct rday *day;
 
 	r->lines++;
-	if (len >= 3 && memcmp(line, "ts=", 3) == 0) {
-		/* the DecisionLog file: the line itself, from ts= on */
-		p = line;
-		bare = 1;
-	} else {
-		for (p = line;; p++) {
-			p = memmem(p, (size_t)(end - p), tag, sizeof(tag) - 1);
-			if (p == NULL)
-				return 0;
-			if (p == line || p[-1] == ' ')
-				break;
-		}
-		p += sizeof("decision");
-	}
+	if ((p = report_decision_start(line, len, &bare)) == NULL)
+		return 0;
 	if ((kv = malloc(sizeof(*kv))) == NULL) {
 		malformed(r, "out of memory");
 		return -1;
@@ -232,7 +240,7 @@ report_feed(struct report *r, const char *line, size_t len)
 		free(kv);
 		return -1;
 	}
-	if (parse_ts(kv_get(kv, "ts"), &ts) < 0) {
+	if (report_parse_ts(kv_get(kv, "ts"), &ts) < 0) {
 		malformed(r, "bad ts= (want YYYY-MM-DDTHH:MM:SSZ)");
 		free(kv);
 		return -1;

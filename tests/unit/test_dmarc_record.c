@@ -83,7 +83,7 @@ test_every_tag_parsed(void **state)
 	assert_int_equal(r.nruf, 1);
 	assert_string_equal(r.ruf[0].uri, "mailto:ruf@example.com");
 	dmarc_record_summary(&r, sum, sizeof(sum));
-	assert_string_equal(sum, "p=quarantine sp=none adkim=s aspf=s pct=25");
+	assert_string_equal(sum, "p=quarantine sp=none adkim=s aspf=s pct=25 fo=1:d");
 }
 
 static void
