@@ -25,7 +25,7 @@ static const struct {
 	{ "purge", ctl_purge, "purge [-c CONFIG] [--folder SPAMFOLDER] [--days N]" },
 	{ "spamlog", ctl_spamlog, "spamlog [-c CONFIG] [--since 7d] [--log FILE]" },
 	{ "report", ctl_report, "report [-c CONFIG] [--since 30d] [--html FILE] [--log FILE]" },
-	{ "dmarc-report", ctl_dmarc_report, "dmarc-report [-c CONFIG] [--since 1d] [--log FILE]... [--out DIR] [--send] [--org NAME] [--from ADDR] [--sendmail PATH]" },
+	{ "dmarc-report", ctl_dmarc_report, "dmarc-report [-c CONFIG] [--since 1d] [--log FILE]... [--out DIR] [--send] [--org NAME] [--from ADDR] [--sendmail PATH] [--resolver HOST@PORT]" },
 	{ "check", ctl_check, "check FILE --ip IP --mail-from ADDR --helo NAME [--resolver HOST@PORT] [-c CONFIG] [--rcpt ADDR] [--milter PATH]" },
 };
 

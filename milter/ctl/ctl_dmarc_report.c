@@ -5,6 +5,7 @@
  *
  *   spfdkim-ctl dmarc-report [-c CONFIG] [--since 1d] [--log FILE]... [--out DIR]
  *                            [--send] [--org NAME] [--from ADDR] [--sendmail PATH]
+ *                            [--resolver HOST@PORT]
  *
  * Reads the decision lines (DecisionLog of the config, or every --log FILE:
  * logs of several hosts are merged and a message is counted once, keyed by
@@ -18,7 +19,11 @@
  * "submitter!domain!begin!end.xml.gz"). --out DIR writes each as
  * DIR/NAME.xml.gz and DIR/NAME.eml; --send hands each message to sendmail
  * (-oi -f FROM -- RCPT...) for the mailto: addresses of rua=; without
- * either, a summary is printed. Rows group messages by source IP,
+ * either, a summary is printed. An address outside the reporting domain's
+ * organizational domain is used only when its domain confirms with a
+ * v=DMARC1 TXT record at <reporting-domain>._report._dmarc.<its domain>
+ * (section 7.1), so nobody can have reports sent to a third party; DNS goes
+ * through Resolver of the config, or --resolver. Rows group messages by source IP,
  * disposition, aligned results, From: and MAIL FROM domains and the SPF and
  * passing DKIM results (the decision line keeps only the passing d=).
  * Caps: DR_MAX_DOMAINS reporting domains, DR_MAX_ROWS rows per report,
@@ -41,6 +46,8 @@
 #include "buf.h"
 #include "config.h"
 #include "ctl.h"
+#include "dmarc.h"
+#include "dns.h"
 #include "kvline.h"
 #include "report.h"
 
@@ -77,7 +84,7 @@ static int
 usage(void)
 {
 	fprintf(stderr, "usage: spfdkim-ctl dmarc-report [-c CONFIG] [--since 1d] [--log FILE]... [--out DIR] [--send] "
-	    "[--org NAME] [--from ADDR] [--sendmail PATH]\n");
+	    "[--org NAME] [--from ADDR] [--sendmail PATH] [--resolver HOST@PORT]\n");
 	return 2;
 }
 
@@ -490,6 +497,46 @@ rua_rcpts(const char *rua, char rcpts[][256], size_t max)
 	return n;
 }
 
+/*
+ * RFC 7489 7.1: keeps the addresses of rcpts the reporting domain may send
+ * to (same organizational domain, or confirmed by the destination); the
+ * others are named on stderr. Returns how many remain.
+ */
+static size_t
+verify_rcpts(struct dmarc_engine *e, struct dns_resolver *dns, const char *domain, char rcpts[][256], size_t n)
+{
+	char org[256], rorg[256], name[600];
+	size_t kept = 0;
+
+	if (dmarc_engine_org_domain(e, domain, org, sizeof(org)) < 0)
+		strlcpy(org, domain, sizeof(org));
+	for (size_t i = 0; i < n; i++) {
+		const char *rd = strrchr(rcpts[i], '@') + 1;
+		int ok = 0;
+
+		if (dmarc_engine_org_domain(e, rd, rorg, sizeof(rorg)) == 0 && strcasecmp(org, rorg) == 0)
+			ok = 1;
+		else {
+			struct dns_answer *a = NULL;
+			snprintf(name, sizeof(name), "%s._report._dmarc.%s", domain, rd);
+			if (dns_lookup(dns, name, 16, dns_now_ms() + 10000, &a) == 0 && a->rcode == DNS_R_OK)
+				for (size_t k = 0; k < a->count && !ok; k++) {
+					char txt[1024];
+					long l = dns_txt_join(&a->rr[k], txt, sizeof(txt));
+					ok = l > 0 && dmarc_record_is_dmarc(txt, (size_t)l);
+				}
+			dns_answer_free(a);
+			if (!ok)
+				fprintf(stderr, "spfdkim-ctl dmarc-report: %s: rua address %s is outside %s and %s does not "
+				    "confirm it (RFC 7489 7.1): not used\n", domain, rcpts[i], org, name);
+		}
+		if (ok && kept != i)
+			memcpy(rcpts[kept], rcpts[i], sizeof(rcpts[0]));
+		kept += ok;
+	}
+	return kept;
+}
+
 static int
 write_file(const char *dir, const char *name, const void *data, size_t len)
 {
@@ -545,7 +592,9 @@ int
 ctl_dmarc_report(int argc, char **argv)
 {
 	const char *conf = NULL, *since_s = "1d", *out = NULL, *org = NULL, *from = NULL;
-	const char *sendmail = "/usr/sbin/sendmail", *logs[DR_MAX_LOGS];
+	const char *sendmail = "/usr/sbin/sendmail", *logs[DR_MAX_LOGS], *resolver = NULL;
+	struct dns_resolver *dns = NULL;
+	struct dmarc_engine *eng = NULL;
 	size_t nlogs = 0;
 	int do_send = 0, rc = 0;
 	struct config *c = NULL;
@@ -570,6 +619,7 @@ ctl_dmarc_report(int argc, char **argv)
 		else if (strcmp(a, "--org") == 0) org = v;
 		else if (strcmp(a, "--from") == 0) from = v;
 		else if (strcmp(a, "--sendmail") == 0) sendmail = v;
+		else if (strcmp(a, "--resolver") == 0) resolver = v;
 		else if (strcmp(a, "--log") == 0) {
 			if (nlogs >= DR_MAX_LOGS) {
 				fprintf(stderr, "spfdkim-ctl dmarc-report: more than %d --log files\n", DR_MAX_LOGS);
@@ -608,6 +658,15 @@ ctl_dmarc_report(int argc, char **argv)
 	for (size_t i = 0; i < nlogs; i++)
 		if (read_log(&d, logs[i], since) < 0)
 			rc = 2;
+	if (d.ndoms > 0) {
+		struct dns_options o = { .forwarders = resolver ? resolver : c != NULL ? c->resolver : NULL };
+		struct dmarc_options mo = { .psl_file = c != NULL ? c->dmarc_psl : NULL };
+		if ((dns = dns_resolver_new(&o, err, sizeof(err))) == NULL ||
+		    (eng = dmarc_engine_new(&mo, dns, err, sizeof(err))) == NULL) {
+			fprintf(stderr, "spfdkim-ctl dmarc-report: %s\n", err);
+			rc = 2;
+		}
+	}
 	for (size_t i = 0; i < d.ndoms && rc != 2; i++) {
 		struct dr_domain *dom = &d.doms[i];
 		time_t begin = since > 0 ? since : dom->first, end = since > 0 ? now : dom->last;
@@ -628,7 +687,7 @@ ctl_dmarc_report(int argc, char **argv)
 			rc = 2;
 			break;
 		}
-		nr = rua_rcpts(dom->rua, rcpts, 16);
+		nr = verify_rcpts(eng, dns, dom->name, rcpts, rua_rcpts(dom->rua, rcpts, 16));
 		gmtime_r(&now, &tm);
 		strftime(date, sizeof(date), "%a, %d %b %Y %H:%M:%S +0000", &tm);
 		buf_init(&msg, DR_XML_MAX * 2);
@@ -680,6 +739,8 @@ ctl_dmarc_report(int argc, char **argv)
 	}
 	free(d.doms);
 	free(d.seen);
+	dmarc_engine_free(eng);
+	dns_resolver_free(dns);
 	config_free(c);
 	return rc;
 }

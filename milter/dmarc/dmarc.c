@@ -3,8 +3,10 @@
  * dmarc.c - DMARC policy discovery, identifier alignment and the verdict
  * (see dmarc.h for the contract and the RFC 7489 sections it follows).
  */
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <sys/random.h>
 #include <string.h>
 #include <strings.h>
 
@@ -14,6 +16,7 @@
 struct dmarc_engine {
 	struct dmarc_psl *psl;
 	struct dns_resolver *dns;
+	uint64_t salt;              /* pct sampling; secret, see dmarc.h */
 };
 
 static const char *const result_names[DMARC_R_COUNT] = {
@@ -48,6 +51,11 @@ dmarc_engine_new(const struct dmarc_options *opt, struct dns_resolver *dns, char
 		return NULL;
 	}
 	e->dns = dns;
+	if (getrandom(&e->salt, sizeof(e->salt), 0) != (ssize_t)sizeof(e->salt)) {
+		snprintf(err, errlen, "getrandom: %s", strerror(errno));
+		free(e);
+		return NULL;
+	}
 	if ((e->psl = dmarc_psl_load(opt != NULL ? opt->psl_file : NULL, why, sizeof(why))) == NULL) {
 		snprintf(err, errlen, "DMARCPublicSuffixList: %s", why);
 		free(e);
@@ -101,12 +109,16 @@ dmarc_aligned(const struct dmarc_engine *e, const char *id_domain, const char *f
 }
 
 int
-dmarc_sampled(const char *key, unsigned pct)
+dmarc_sampled(uint64_t salt, const char *key, unsigned pct)
 {
 	uint32_t h = 2166136261u;
 
 	if (pct >= 100)
 		return 1;
+	for (int i = 0; i < 8; i++) {
+		h ^= (uint8_t)(salt >> (8 * i));
+		h *= 16777619u;
+	}
 	for (const unsigned char *p = (const unsigned char *)(key ? key : ""); *p != '\0'; p++) {
 		h ^= *p;
 		h *= 16777619u;
@@ -233,7 +245,7 @@ check_domain(const struct dmarc_engine *e, const char *domain, const struct dmar
 	}
 	v->result = DMARC_R_FAIL;
 	v->req = v->policy;
-	if (!dmarc_sampled(a->sample_key, v->rec.pct) && v->req != DMARC_P_NONE) {
+	if (!dmarc_sampled(e->salt, a->sample_key, v->rec.pct) && v->req != DMARC_P_NONE) {
 		v->sampled_out = 1;
 		v->req = v->req == DMARC_P_REJECT ? DMARC_P_QUARANTINE : DMARC_P_NONE;
 	}

@@ -23,9 +23,12 @@
  *     relaxed equal organizational domains.
  *   - pass when either identifier is aligned and passed; fail otherwise.
  *   - pct (6.6.4): a failing message is "sampled" when
- *     FNV-1a-32(sample_key) mod 100 < pct; an unsampled one gets the next
- *     weaker disposition (reject -> quarantine -> none). The same key always
- *     gives the same answer, on every host (the milter uses Message-ID).
+ *     FNV-1a-32(salt, sample_key) mod 100 < pct; an unsampled one gets the
+ *     next weaker disposition (reject -> quarantine -> none). The salt is
+ *     drawn from the kernel when the engine is built: the same key gives the
+ *     same answer for the engine's life, but a sender cannot choose a
+ *     Message-ID that escapes the sample (with a public hash it could, and
+ *     pct=50 would mean pct=0 for an attacker).
  *
  * Several From domains (RFC 7489 6.6.1, issue rule "never pass as one of the
  * domains"): every distinct domain is evaluated and the worst verdict is the
@@ -120,8 +123,8 @@ void dmarc_check(const struct dmarc_engine *e, const char *const *domains, size_
 /* The outcome the action table maps (see enum dmarc_outcome). */
 enum dmarc_outcome dmarc_outcome(const struct dmarc_verdict *v);
 
-/* pct sampling as above: 1 when the policy applies to this key. */
-int dmarc_sampled(const char *key, unsigned pct);
+/* pct sampling as above with the given salt: 1 when the policy applies to this key. */
+int dmarc_sampled(uint64_t salt, const char *key, unsigned pct);
 
 /*
  * Alignment of one identifier with the From domain: strict is equality,

@@ -8,29 +8,6 @@
 dofile(libdir .. "/lib.lua")
 dofile(libdir .. "/dkim-lib.lua")
 
--- D.send, for a milter that may negotiate away the body (OpenDMARC does).
-local function send(m, hdrs, body)
-  local conn, r = T.mail(m)
-  if r ~= SMFIR_CONTINUE then return conn end
-  local err = mt.rcptto(conn, "<rcpt@dest.example>")
-  if err ~= nil then error("rcptto: " .. err, 0) end
-  local lead = mt.test_option(conn, SMFIP_HDR_LEADSPC)
-  for _, h in ipairs(hdrs) do
-    local v = h[2]
-    if lead and v:sub(1, 1) == " " then v = v:sub(2) end
-    err = mt.header(conn, h[1], v)
-    if err ~= nil then error("header " .. h[1] .. ": " .. err, 0) end
-  end
-  if not mt.test_option(conn, SMFIP_NOEOH) then mt.eoh(conn) end
-  if not mt.test_option(conn, SMFIP_NOBODY) and #body > 0 then
-    err = mt.bodystring(conn, body)
-    if err ~= nil then error("body: " .. err, 0) end
-  end
-  err = mt.eom(conn)
-  if err ~= nil then error("eom: " .. err, 0) end
-  return conn
-end
-
 -- "RESULT p=POLICY header.from=DOMAIN" from the dmarc= part of an A-R value.
 local function norm(ar)
   ar = (ar or ""):gsub("\r?\n[ \t]*", " ")
@@ -51,7 +28,7 @@ for line in io.lines(corpus .. "/cases") do
   local m = { from = "<" .. mailfrom .. ">", ip = "192.0.2.10", helo = "mx.pass.milter.test", qid = id }
 
   sock = ours
-  local conn = send(m, hdrs, body)
+  local conn = D.send(m, hdrs, body)
   local ar = T.header(conn, "Authentication-Results") or ""
   mt.disconnect(conn)
 
@@ -64,7 +41,7 @@ for line in io.lines(corpus .. "/cases") do
   local given = { { "Authentication-Results", " mx.test; " .. (#keep > 0 and table.concat(keep, "; ") or "none") } }
   for _, h in ipairs(hdrs) do given[#given + 1] = h end
   sock = theirs
-  local conn2 = send(m, given, body)
+  local conn2 = D.send(m, given, body)
   local ar2 = mt.getheader(conn2, "Authentication-Results", 0) or ""
   mt.disconnect(conn2)
   out:write(id .. "\t" .. norm(ar) .. "\t" .. norm(ar2) .. "\n")

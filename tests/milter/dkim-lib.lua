@@ -72,6 +72,8 @@ function D.send(m, hdrs, body)
   end
   if not mt.test_option(conn, SMFIP_NOEOH) then mt.eoh(conn) end
   local pos = 1
+  -- A milter may negotiate the body away (OpenDMARC does).
+  if mt.test_option(conn, SMFIP_NOBODY) then pos = #body + 1 end
   while pos <= #body do
     err = mt.bodystring(conn, body:sub(pos, pos + 65535 - 1))
     if err ~= nil then error("body: " .. err, 0) end

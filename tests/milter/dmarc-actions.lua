@@ -14,15 +14,6 @@ local function hdrs(from)
   return { { "From", from }, { "To", "rcpt@dest.example" }, { "Subject", "dmarc" } }
 end
 
-local function last_line(path)
-  local f = io.open(path, "r")
-  if f == nil then return "" end
-  local last = ""
-  for line in f:lines() do last = line end
-  f:close()
-  return last
-end
-
 T.run(function()
   local conn, r = T.message{ from = "<u@pass.milter.test>", headers = hdrs("ceo@dmr-reject.test"), qid = "DMREJ" }
   T.check(r == SMFIR_REPLYCODE, "p=reject failure + DMARCRejectAction reject: refused at end of data")
@@ -30,8 +21,8 @@ T.run(function()
   T.expect("reason", "dmarc", "p=reject failure: decision reason=dmarc")
   T.expect("reply", "550 5.7.26 Unauthenticated mail from dmr-reject.test is refused by its DMARC policy",
     "p=reject failure: default reply 550 5.7.26 naming the From domain")
-  T.check(last_line(dir .. "/spam.log"):find("dmarc=fail", 1, true) ~= nil, "the spam log line carries dmarc=fail",
-    last_line(dir .. "/spam.log"))
+  T.check(T.last_line(dir .. "/spam.log"):find("dmarc=fail", 1, true) ~= nil, "the spam log line carries dmarc=fail",
+    T.last_line(dir .. "/spam.log"))
   mt.disconnect(conn)
 
   conn, r = T.message{ from = "<u@dmr-reject.test>", headers = hdrs("ceo@dmr-reject.test") }

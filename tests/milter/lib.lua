@@ -88,14 +88,19 @@ function T.finish(conn, m)
   return mt.getreply(conn)
 end
 
--- The last line of the decision log (the line for the message just sent).
-function T.decision()
-  local f = io.open(declog, "r")
+-- The last line of a file ("" when it is missing or empty).
+function T.last_line(path)
+  local f = io.open(path, "r")
   if f == nil then return "" end
   local last = ""
   for line in f:lines() do last = line end
   f:close()
   return last
+end
+
+-- The last line of the decision log (the line for the message just sent).
+function T.decision()
+  return T.last_line(declog)
 end
 
 -- Value of key k in a decision line ("-" when absent); handles quoted values.

@@ -7,7 +7,8 @@
 # xmllint --schema), gzip, the section 7.2.1.1 message, and --send through a
 # sendmail stand-in that records its arguments and input.
 . "$(dirname "$0")/../lib.sh"
-plan 8
+plan 10
+need_dns || exit 0
 CTL=$(bin release spfdkim-ctl)
 [ -x "$CTL" ] || { fail "dmarc-report: spfdkim-ctl is built" "$CTL missing"; exit 0; }
 command -v xmllint >/dev/null || { fail "dmarc-report: xmllint is installed (libxml2-utils)"; exit 0; }
@@ -37,13 +38,15 @@ RUA=mailto:agg@bank.test
   line B1 203.0.113.4 y@evil.test bank.test fail - accept - reject reject bank.test "$RUA"
   line B2 192.0.2.9 s@shop.test shop.test pass spf accept - quarantine none shop.test mailto:dmarc@shop.test
   line B3 192.0.2.3 n@norua.test norua.test fail - accept - reject reject norua.test ""
+  line B4 192.0.2.3 e@ext.test ext.test fail - accept - reject reject ext.test mailto:reports@thirdparty.test
+  line B5 192.0.2.3 e@noauth.test noauth.test fail - accept - reject reject noauth.test mailto:reports@thirdparty.test
 } > "$T_TMP/hostB.log"
 OUT=$T_TMP/out; mkdir -p "$OUT"
 out=$("$CTL" dmarc-report --log "$T_TMP/hostA.log" --log "$T_TMP/hostB.log" --since 1d --out "$OUT" \
-      --org mx.example.org --from dmarc-reports@example.org 2>&1); rc=$?
+      --org mx.example.org --from dmarc-reports@example.org --resolver "$TEST_DNS" 2>&1); rc=$?
 n=$(ls "$OUT"/*.xml.gz 2>/dev/null | wc -l)
-if [ $rc -eq 0 ] && [ "$n" -eq 2 ] && ls "$OUT" | grep -q '^mx\.example\.org!bank\.test!' && ls "$OUT" | grep -q '^mx\.example\.org!shop\.test!'; then
-  pass "dmarc-report: one report per reporting domain that asked for one (bank.test, shop.test; none for a domain without rua)"
+if [ $rc -eq 0 ] && [ "$n" -eq 4 ] && ls "$OUT" | grep -q '^mx\.example\.org!bank\.test!' && ls "$OUT" | grep -q '^mx\.example\.org!shop\.test!'; then
+  pass "dmarc-report: one report per reporting domain that asked for one (bank, shop, ext, noauth; none for a domain without rua)"
 else fail "dmarc-report: one report per reporting domain" "rc $rc, $n reports: $out $(ls "$OUT")"; fi
 
 bad=""
@@ -88,9 +91,16 @@ cat > "$T_TMP/sent.\$\$.eml"
 EOS
 chmod +x "$T_TMP/sendmail"
 out=$("$CTL" dmarc-report --log "$T_TMP/hostA.log" --log "$T_TMP/hostB.log" --since 1d --send --sendmail "$T_TMP/sendmail" \
-      --org mx.example.org --from dmarc-reports@example.org 2>&1); rc=$?
+      --org mx.example.org --from dmarc-reports@example.org --resolver "$TEST_DNS" 2>"$T_TMP/send.err"); rc=$?
 if [ $rc -eq 0 ] && grep -qx -- '-oi -f dmarc-reports@example.org -- agg@bank.test' "$T_TMP/sent.args" &&
    grep -qx -- '-oi -f dmarc-reports@example.org -- dmarc@shop.test' "$T_TMP/sent.args" &&
-   [ "$(ls "$T_TMP"/sent.*.eml | wc -l)" -eq 2 ]; then
+   [ "$(ls "$T_TMP"/sent.*.eml | wc -l)" -eq 3 ]; then
   pass "dmarc-report --send: each report goes to sendmail -oi -f FROM -- RUA-MAILBOX"
 else fail "dmarc-report --send: each report goes to sendmail" "rc $rc: $out $(cat "$T_TMP/sent.args" 2>/dev/null)"; fi
+grep -qx -- '-oi -f dmarc-reports@example.org -- reports@thirdparty.test' "$T_TMP/sent.args" &&
+  pass "dmarc-report --send: a rua address in another organization that confirms (ext.test._report._dmarc.thirdparty.test) gets the report" ||
+  fail "dmarc-report --send: a confirmed third-party rua address gets the report" "$(cat "$T_TMP/sent.args")"
+if [ "$(grep -c thirdparty "$T_TMP/sent.args")" -eq 1 ] &&
+   grep -q 'noauth.test: rua address reports@thirdparty.test is outside noauth.test .*(RFC 7489 7.1): not used' "$T_TMP/send.err"; then
+  pass "dmarc-report --send: an unconfirmed third-party rua address gets nothing, and stderr says why (RFC 7489 7.1)"
+else fail "dmarc-report --send: an unconfirmed third-party rua address gets nothing" "$(cat "$T_TMP/send.err") $(cat "$T_TMP/sent.args")"; fi

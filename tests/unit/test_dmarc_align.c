@@ -59,24 +59,31 @@ test_relaxed_alignment_is_same_org_domain(void **state)
 }
 
 static void
-test_pct_sampling_is_deterministic(void **state)
+test_pct_sampling_is_stable_per_salt(void **state)
 {
 	unsigned in = 0;
 
 	(void)state;
-	assert_true(dmarc_sampled("anything", 100));
-	assert_false(dmarc_sampled("anything", 0));
-	/* FNV-1a-32("") = 2166136261, mod 100 = 61 */
-	assert_true(dmarc_sampled("", 62));
-	assert_false(dmarc_sampled("", 61));
-	assert_int_equal(dmarc_sampled("<a@example.com>", 50), dmarc_sampled("<a@example.com>", 50));
+	assert_true(dmarc_sampled(7, "anything", 100));
+	assert_false(dmarc_sampled(7, "anything", 0));
+	assert_int_equal(dmarc_sampled(7, "<a@example.com>", 50), dmarc_sampled(7, "<a@example.com>", 50));
 	for (int i = 0; i < 1000; i++) {
 		char key[32];
 		snprintf(key, sizeof(key), "<%d@example.com>", i);
-		in += (unsigned)dmarc_sampled(key, 30);
+		in += (unsigned)dmarc_sampled(7, key, 30);
 	}
 	/* About 30% of keys are sampled at pct=30. */
 	assert_true(in > 230 && in < 370);
+	/* Another salt picks other keys: a sender cannot aim at the sample. */
+	{
+		unsigned differ = 0;
+		for (int i = 0; i < 100; i++) {
+			char key[32];
+			snprintf(key, sizeof(key), "<%d@example.com>", i);
+			differ += (unsigned)(dmarc_sampled(7, key, 50) != dmarc_sampled(8, key, 50));
+		}
+		assert_true(differ > 20);
+	}
 }
 
 static void
@@ -140,7 +147,7 @@ main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_strict_alignment_is_equality),
 		cmocka_unit_test(test_relaxed_alignment_is_same_org_domain),
-		cmocka_unit_test(test_pct_sampling_is_deterministic),
+		cmocka_unit_test(test_pct_sampling_is_stable_per_salt),
 		cmocka_unit_test(test_outcome_follows_requested_disposition),
 		cmocka_unit_test(test_no_from_domain_is_permerror),
 		cmocka_unit_test(test_result_names),
