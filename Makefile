@@ -28,7 +28,7 @@
 #   bench/*.c           one benchmark program each -> build/<variant>/bench/
 #
 # VARIANT=release (default) puts binaries where the docs name them;
-# VARIANT=asan and VARIANT=fuzz build into build/<variant>/bin.
+# VARIANT=asan, VARIANT=fuzz and VARIANT=tsan build into build/<variant>/bin.
 
 VARIANT ?= release
 PREFIX  ?= /usr/local
@@ -70,8 +70,12 @@ else ifeq ($(VARIANT),fuzz)
 CC      := clang
 OPT_CF  := -O1 -g -fno-omit-frame-pointer -fsanitize=fuzzer-no-link,address,undefined -fno-sanitize-recover=undefined
 OPT_LD  := -fsanitize=address,undefined
+else ifeq ($(VARIANT),tsan)
+# ThreadSanitizer (gcc or clang): make tsan-check drives the daemon with it.
+OPT_CF  := -O1 -g -fno-omit-frame-pointer -fsanitize=thread
+OPT_LD  := -fsanitize=thread
 else
-$(error unknown VARIANT $(VARIANT): use release, asan or fuzz)
+$(error unknown VARIANT $(VARIANT): use release, asan, fuzz or tsan)
 endif
 
 CPPFLAGS ?=
@@ -148,7 +152,7 @@ BENCH_BINS := $(patsubst bench/%.c,$(B)/bench/%,$(BENCH_SRC))
 
 PROGS := $(if $(DAEMON_SRC),$(MILTER_BIN)) $(if $(CTL_SRC),$(CTL_BIN)) $(if $(WEB_SRC),$(WEB_BIN)) $(if $(BRIDGE_SRC),$(BRIDGE_BIN))
 
-.PHONY: FORCE pkg-check print-layers all programs tests fuzz-build run test bench fuzz fuzz-long conformance install deb clean deps-build deps-test
+.PHONY: FORCE pkg-check print-layers all programs tests fuzz-build run test tsan-check bench fuzz fuzz-long conformance install deb clean deps-build deps-test
 
 ifeq ($(VARIANT),fuzz)
 all: $(FUZZ_BINS)
@@ -247,6 +251,7 @@ test: deps-test
 	@$(MAKE) -j$(JOBS) --no-print-directory all
 	@$(MAKE) -j$(JOBS) --no-print-directory VARIANT=asan all
 	@$(MAKE) -j$(JOBS) --no-print-directory VARIANT=fuzz all
+	@$(MAKE) -j$(JOBS) --no-print-directory VARIANT=tsan programs
 	@bash tests/run.sh
 
 conformance: deps-test
@@ -262,6 +267,14 @@ fuzz: deps-test
 fuzz-long: deps-test
 	@$(MAKE) -j$(JOBS) --no-print-directory VARIANT=fuzz all
 	@FUZZ_SECONDS=$(FUZZ_SECONDS) FUZZ_RUNS=$(or $(FUZZ_RUNS),10000000) bash tests/fuzz/run.sh --long
+
+# The ThreadSanitizer daemon at concurrency 16 over the bench corpus, with a
+# reload every second (resolver-changing ones included) and a SIGTERM under
+# load (tests/stress/tsan-reload.sh; TSAN_SECONDS, TSAN_MESSAGES).
+tsan-check: deps-test
+	@$(MAKE) -j$(JOBS) --no-print-directory VARIANT=tsan programs
+	@$(MAKE) -j$(JOBS) --no-print-directory all
+	@bash tests/stress/tsan-reload.sh
 
 bench:
 	@sh tools/install-deps.sh bench
