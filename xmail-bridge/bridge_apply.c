@@ -7,7 +7,6 @@
  * message, un-stuffed and edited, saved to --spam-folder, then discarded).
  * Nothing here writes $(FILE); main.c rewrites it once at the end.
  */
-#include <errno.h>
 #include <fcntl.h>
 #include <libgen.h>
 #include <stdio.h>

@@ -37,7 +37,6 @@
  */
 #include <dirent.h>
 #include <dirent.h>
-#include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
 #include <stdio.h>

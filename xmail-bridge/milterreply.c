@@ -6,22 +6,10 @@
  * MC_MAX_MODS / MC_MAX_MODBYTES), and folding a multi-line SMTP reply into
  * the one "DDD x.y.z text" line XMail's .rej takes.
  */
-#include <arpa/inet.h>
-#include <errno.h>
-#include <fcntl.h>
-#include <netdb.h>
-#include <netinet/in.h>
-#include <netinet/tcp.h>
-#include <poll.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
 #include <sys/socket.h>
-#include <sys/un.h>
-#include <time.h>
-#include <unistd.h>
 
 #include "buf.h"
 #include "milterclient.h"

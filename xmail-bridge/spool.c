@@ -8,8 +8,6 @@
  * reproduce the file exactly; edits are in spool_edit.c.
  */
 #include <errno.h>
-#include <fcntl.h>
-#include <libgen.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>

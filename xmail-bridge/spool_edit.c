@@ -7,15 +7,9 @@
  * Anything a milter writes onto an envelope line is checked so that it
  * cannot forge a second field or line.
  */
-#include <errno.h>
-#include <fcntl.h>
-#include <libgen.h>
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
-#include <sys/stat.h>
-#include <unistd.h>
 
 #include "buf.h"
 #include "spool.h"
