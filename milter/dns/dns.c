@@ -572,12 +572,12 @@ dns_resolver_free(struct dns_resolver *r)
  * RFC 7208's null-text test publishes) makes its result filling fail
  * (memdup() of 0 octets is NULL, taken for out of memory), so the query
  * comes back SERVFAIL although the reply packet is a good NOERROR answer.
- * Then the records of the asked type are taken from that packet here,
- * with libresolv's parser. Returns their number (at most max), or -1.
+ * Then the records of the asked type are taken from that packet
+ * (dns_packet_records, with libresolv's parser).
  */
-static int
-records_from_packet(const unsigned char *pkt, size_t len, int rrtype,
-                    const unsigned char **data, size_t *lens, size_t max, unsigned *ttl)
+int
+dns_packet_records(const unsigned char *pkt, size_t len, int rrtype,
+                   const unsigned char **data, size_t *lens, size_t max, unsigned *ttl)
 {
 	ns_msg msg;
 	ns_rr rr;
@@ -599,9 +599,8 @@ records_from_packet(const unsigned char *pkt, size_t len, int rrtype,
 	return n;
 }
 
-/* Do the TXT rdata's character-strings (length octet + octets) fill it exactly? */
-static int
-txt_wellformed(const unsigned char *d, size_t len)
+int
+dns_txt_wellformed(const unsigned char *d, size_t len)
 {
 	size_t i = 0;
 
@@ -716,7 +715,7 @@ dns_lookup(struct dns_resolver *r, const char *name, int rrtype, uint64_t deadli
 	 * domain's SPF record into "none"). */
 	if (code == DNS_R_OK && rrtype == ns_t_txt)
 		for (size_t i = 0; res->data[i] != NULL; i++)
-			if (!txt_wellformed((const unsigned char *)res->data[i],
+			if (!dns_txt_wellformed((const unsigned char *)res->data[i],
 			                    res->len[i] > 0 ? (size_t)res->len[i] : 0))
 				code = DNS_R_SERVFAIL;
 	{
@@ -731,13 +730,13 @@ dns_lookup(struct dns_resolver *r, const char *name, int rrtype, uint64_t deadli
 				n++;
 			}
 		if (code == DNS_R_SERVFAIL && !res->bogus && res->data == NULL && plen > 0) {
-			int k = records_from_packet(res->answer_packet, plen, rrtype, datas, lens,
-			                            DNS_MAX_RRS, &ttl);
+			int k = dns_packet_records(res->answer_packet, plen, rrtype, datas, lens,
+			                           DNS_MAX_RRS, &ttl);
 			if (k > 0) {
 				n = (size_t)k;
 				code = DNS_R_OK;
 				for (size_t i = 0; i < n && rrtype == ns_t_txt; i++)
-					if (!txt_wellformed(datas[i], lens[i]))
+					if (!dns_txt_wellformed(datas[i], lens[i]))
 						code = DNS_R_SERVFAIL;
 				if (code != DNS_R_OK)
 					n = 0;

@@ -119,6 +119,18 @@ const char *dns_rcode_str(enum dns_rcode rc);
  */
 long dns_txt_join(const struct dns_rr *rr, char *out, size_t outsz);
 
+/* Do a TXT rdata's character-strings (length octet + octets) fill it exactly? 1/0. */
+int dns_txt_wellformed(const unsigned char *rdata, size_t len);
+
+/*
+ * The class-IN answer records of type rrtype in a reply packet (NOERROR
+ * only): pointers into pkt and their lengths, at most max, and the lowest
+ * TTL in *ttl. Returns their number, or -1 if the packet is malformed or
+ * not NOERROR. (dns.c's way round a libunbound failure; a fuzz target.)
+ */
+int dns_packet_records(const unsigned char *pkt, size_t len, int rrtype,
+                       const unsigned char **data, size_t *lens, size_t max, unsigned *ttl);
+
 /*
  * A wire-format name at wire[off] (rdata of MX after the 2-octet preference,
  * PTR, CNAME; compression pointers are followed for full packets) -> text

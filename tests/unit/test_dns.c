@@ -477,6 +477,18 @@ test_rdata_helpers(void **state)
 	assert_int_equal(dns_txt_join(&a->rr[0], buf, sizeof(buf)), 6);
 	assert_string_equal(buf, "abcdef");   /* strings joined without separator */
 	assert_int_equal(dns_txt_join(&a->rr[0], buf, 4), -1);   /* does not fit */
+	{
+		/* the records as dns.c reads them from the reply packet itself */
+		const unsigned char *rd[4];
+		size_t lens[4];
+		unsigned ttl = 0;
+		assert_int_equal(dns_packet_records(a->packet, a->packet_len, ns_t_txt, rd, lens, 4, &ttl), 1);
+		assert_int_equal(lens[0], a->rr[0].len);
+		assert_memory_equal(rd[0], a->rr[0].data, lens[0]);
+		assert_int_equal(ttl, 300);
+		assert_int_equal(dns_packet_records(a->packet, a->packet_len, ns_t_a, rd, lens, 4, &ttl), 0);
+		assert_int_equal(dns_packet_records(a->packet, 5, ns_t_txt, rd, lens, 4, &ttl), -1);
+	}
 	dns_answer_free(a);
 	assert_int_equal(dns_lookup(r, "mx.unit.test", ns_t_mx, 0, &a), 0);
 	assert_int_equal(a->rcode, DNS_R_OK);
@@ -489,6 +501,9 @@ test_rdata_helpers(void **state)
 		static const unsigned char odd[] = { 3, 'a', ' ', '.', 0 };
 		struct dns_rr rr = { bad, sizeof(bad) };
 		assert_int_equal(dns_txt_join(&rr, buf, sizeof(buf)), -1);
+		assert_false(dns_txt_wellformed(bad, sizeof(bad)));   /* string overruns the rdata */
+		assert_true(dns_txt_wellformed(odd, 0));              /* no strings at all (null text) */
+		assert_true(dns_txt_wellformed((const unsigned char *)"\0", 1));   /* one empty string */
 		assert_int_equal(dns_wire_name(bad, sizeof(bad), 0, buf, sizeof(buf)), -1);
 		assert_int_equal(dns_wire_name(odd, sizeof(odd), 0, buf, sizeof(buf)), 0);
 		assert_string_equal(buf, "a\\032\\046");
