@@ -218,6 +218,10 @@ teardown_server(void **state)
 	return 0;
 }
 
+/* Query timeout of the tests that expect an answer: generous, because under
+ * valgrind on a busy machine libunbound's first answer can take seconds. */
+#define ANSWER_MS 10000
+
 /* The cache's fake clock (dns_options.now_ms), moved by the TTL test. */
 static _Atomic uint64_t fake_ms = 1000000;
 
@@ -250,7 +254,7 @@ resolver(unsigned timeout_ms, size_t cache)
 static void
 test_test_names_resolve_through_forwarder(void **state)
 {
-	struct dns_resolver *r = resolver(2000, 0);
+	struct dns_resolver *r = resolver(ANSWER_MS, 0);
 	struct dns_answer *a;
 	char txt[64];
 
@@ -270,7 +274,7 @@ test_test_names_resolve_through_forwarder(void **state)
 static void
 test_cache_and_counters(void **state)
 {
-	struct dns_resolver *r = resolver(2000, 0);
+	struct dns_resolver *r = resolver(ANSWER_MS, 0);
 	struct dns_answer *a;
 	struct dns_stats st;
 
@@ -293,7 +297,7 @@ test_cache_and_counters(void **state)
 static void
 test_negative_answers_are_cached(void **state)
 {
-	struct dns_resolver *r = resolver(2000, 0);
+	struct dns_resolver *r = resolver(ANSWER_MS, 0);
 	struct dns_answer *a;
 	struct dns_stats st;
 
@@ -321,7 +325,7 @@ test_negative_answers_are_cached(void **state)
 static void
 test_ttl_expiry_requeries(void **state)
 {
-	struct dns_resolver *r = resolver(2000, 0);
+	struct dns_resolver *r = resolver(ANSWER_MS, 0);
 	struct dns_answer *a;
 	struct dns_stats st;
 
@@ -384,7 +388,7 @@ test_timeout_and_deadline(void **state)
 static void
 test_cache_cap_evicts(void **state)
 {
-	struct dns_resolver *r = resolver(2000, 2);
+	struct dns_resolver *r = resolver(ANSWER_MS, 2);
 	struct dns_answer *a;
 	struct dns_stats st;
 	const char *names[] = { "many1.unit.test", "many2.unit.test", "many3.unit.test", "many1.unit.test" };
@@ -405,7 +409,7 @@ test_cache_cap_evicts(void **state)
 static void
 test_bad_names(void **state)
 {
-	struct dns_resolver *r = resolver(2000, 0);
+	struct dns_resolver *r = resolver(ANSWER_MS, 0);
 	struct dns_answer *a;
 	char label[80], longname[300];
 
@@ -449,7 +453,7 @@ worker_main(void *arg)
 static void
 test_concurrent_callers(void **state)
 {
-	struct dns_resolver *r = resolver(2000, 0);
+	struct dns_resolver *r = resolver(ANSWER_MS, 0);
 	pthread_t th[8];
 	struct worker w[8];
 
@@ -468,7 +472,7 @@ test_concurrent_callers(void **state)
 static void
 test_rdata_helpers(void **state)
 {
-	struct dns_resolver *r = resolver(2000, 0);
+	struct dns_resolver *r = resolver(ANSWER_MS, 0);
 	struct dns_answer *a;
 	char buf[64];
 
