@@ -11,7 +11,7 @@ set -eu
 # libevent-dev: Debian 12's libunbound.pc requires libevent.pc (pkg-config).
 build="gcc make pkg-config libmilter-dev libbsd-dev libunbound-dev libevent-dev libssl-dev openssl libmicrohttpd-dev libcrypt-dev libsystemd-dev libpsl-dev publicsuffix zlib1g-dev"
 run="$build"
-test="$build clang libclang-rt-14-dev libcmocka-dev unbound miltertest swaks postfix
+test="$build clang libclang-rt-14-dev libcmocka-dev strace unbound miltertest swaks postfix
       python3 python3-dkim python3-spf python3-yaml python3-dnspython libmail-dkim-perl
       opendkim opendkim-tools opendmarc libxml2-utils valgrind iproute2 groff-base man-db lua5.3 chromium chromium-driver python3-selenium prometheus faketime
       debhelper dpkg-dev fakeroot lintian"
