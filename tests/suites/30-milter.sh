@@ -250,6 +250,8 @@ privdrop() {
   else fail "milter: without -f it detaches (the starting process exits 0)" "$(cat "$dir/out")"; fi
   wait_file "$sock" 10
   wait_file "$dir/pid" 10
+  # The pid file is written before the drop: read the uid once it is done.
+  wait_count "$dir/milter.log" "running as user" 0 10
   pid=$(cat "$dir/pid" 2>/dev/null)
   mode=$(stat -c %A "$sock" 2>/dev/null); owner=$(stat -c %U "$sock" 2>/dev/null)
   uid=$(awk '/^Uid:/{print $2}' "/proc/$pid/status" 2>/dev/null)
