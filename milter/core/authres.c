@@ -124,6 +124,26 @@ authres_add_dmarc(struct buf *b, const struct dmarc_verdict *v, const char *dis)
 }
 
 void
+authres_add_arc(struct buf *b, const struct dkim_report *r, const char *remote_ip)
+{
+	sep(b);
+	buf_printf(b, "arc=%s", arc_verdict_str(r->arc));
+	if (r->arc == ARC_PASS) {
+		buf_printf(b, " (i=%u d=", r->arc_sets);
+		put_comment_text(b, r->arc_d);
+		buf_putc(b, ')');
+	} else if (r->arc == ARC_FAIL && r->arc_reason[0] != '\0') {
+		buf_puts(b, " (");
+		put_comment_text(b, r->arc_reason);
+		buf_putc(b, ')');
+	}
+	if (remote_ip != NULL && remote_ip[0] != '\0') {
+		buf_puts(b, " smtp.remote-ip=");
+		put_value(b, remote_ip);
+	}
+}
+
+void
 authres_end(struct buf *b)
 {
 	if (b->len > 0 && b->data[b->len - 1] == ';')

@@ -40,6 +40,11 @@ void authres_add_dkim(struct buf *b, const struct dkim_report *r);
  * there was a From domain.
  */
 void authres_add_dmarc(struct buf *b, const struct dmarc_verdict *v, const char *dis);
+/*
+ * Appends "arc=RESULT (COMMENT) smtp.remote-ip=IP" (RFC 8617 10.1): the
+ * comment gives the sets and the newest sealer on pass, the reason on fail.
+ */
+void authres_add_arc(struct buf *b, const struct dkim_report *r, const char *remote_ip);
 /* Ends: if no method was added, the value becomes "authserv-id; none". */
 void authres_end(struct buf *b);
 

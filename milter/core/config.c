@@ -110,6 +110,7 @@ static const struct key keys[] = {
 	DMARC_KEYS("None", DMARC_O_FAIL_NONE),
 	DMARC_KEYS("Temperror", DMARC_O_TEMPERROR),
 	DMARC_KEYS("Permerror", DMARC_O_PERMERROR),
+	{ "ARCTrustedSealers", K_STR, O(arc_trusted), NULL, 0, 0 },
 	{ "SpamFolder", K_STR, O(spam_folder), NULL, 0, 0 },
 	{ "SpamRetentionDays", K_UINT, O(spam_retention_days), "30", 1, 36500 },
 	{ "SpamLog", K_STR, O(spam_log), NULL, 0, 0 },
@@ -613,6 +614,23 @@ config_dmarc_any_save(const struct config *c)
 	for (int i = 0; i < DMARC_O_COUNT; i++)
 		if (c->dmarc_action[i] == ACT_SAVE_REJECT || c->dmarc_action[i] == ACT_QUARANTINE)
 			return 1;
+	return 0;
+}
+
+int
+config_arc_trusted(const struct config *c, const char *domain)
+{
+	size_t dl = strlen(domain);
+	const char *p = c->arc_trusted;
+	if (p == NULL || dl == 0)
+		return 0;
+	while (*p) {
+		p += strspn(p, ", \t");
+		size_t n = strcspn(p, ", \t");
+		if (n == dl && strncasecmp(p, domain, n) == 0)
+			return 1;
+		p += n;
+	}
 	return 0;
 }
 

@@ -64,6 +64,7 @@ struct config {
 	char *dmarc_psl;                            /* DMARCPublicSuffixList, or NULL */
 	enum action dmarc_action[DMARC_O_COUNT];    /* by enum dmarc_outcome */
 	char *dmarc_reply[DMARC_O_COUNT];
+	char *arc_trusted;                          /* ARCTrustedSealers: domains, comma or space separated */
 	/* spam folder */
 	char *spam_folder;
 	unsigned spam_retention_days;
@@ -90,5 +91,7 @@ int config_spf_any_save(const struct config *c);
 int config_dkim_any_save(const struct config *c);
 int config_dmarc_any_save(const struct config *c);
 int config_spf_any_reject(const struct config *c);
+/* Is domain one of ARCTrustedSealers (case-insensitive, exact)? */
+int config_arc_trusted(const struct config *c, const char *domain);
 
 #endif

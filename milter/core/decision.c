@@ -48,6 +48,9 @@ decision_format(struct buf *b, const struct decision *d)
 	kv_put(b, "dmarc_rdom", d->dmarc_rdom);
 	kv_put(b, "dmarc_pub", d->dmarc_pub);
 	kv_put(b, "dmarc_rua", d->dmarc_rua);
+	kv_put(b, "arc", d->arc);
+	kv_put(b, "arc_d", d->arc_d);
+	kv_put(b, "dmarc_override", d->dmarc_override);
 	kv_put(b, "elapsed_ms", ms);
 	return b->failed ? -1 : 0;
 }

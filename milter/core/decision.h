@@ -7,7 +7,7 @@
  *            spf=... helo_spf=... dkim=... dkim_d=... skip=... action=...
  *            reason=... reply=... dmarc=... dmarc_from=... dmarc_p=... dmarc_req=...
  *            dmarc_align=... dmarc_spf=... dmarc_spf_d=... dmarc_rdom=... dmarc_pub=...
- *            dmarc_rua=... elapsed_ms=...
+ *            dmarc_rua=... arc=... arc_d=... dmarc_override=... elapsed_ms=...
  *
  * The DMARC keys: the result; the From domain; the policy that applied (p,
  * or sp for a sub-domain); the disposition it asks for after pct (what
@@ -15,6 +15,9 @@
  * "dkim", "spf,dkim" or "-"); the SPF result and domain DMARC aligned (MAIL
  * FROM, or HELO for <>); the domain whose record applied; the record's
  * p/sp/adkim/aspf/pct/fo; its rua URIs, comma-separated.
+ * ARC: the chain result (pass, fail, none); the newest sealer's d= on pass;
+ * dmarc_override=arc when a DMARC failure was accepted because that sealer
+ * is in ARCTrustedSealers.
  *
  * Every key is always present ("-" when empty); values are quoted by kvline.h.
  */
@@ -31,6 +34,7 @@ struct decision {
 	const char *spf, *helo_spf, *dkim, *dkim_d, *skip, *action, *reason, *reply;
 	const char *dmarc, *dmarc_from, *dmarc_p, *dmarc_req, *dmarc_align;
 	const char *dmarc_spf, *dmarc_spf_d, *dmarc_rdom, *dmarc_pub, *dmarc_rua;
+	const char *arc, *arc_d, *dmarc_override;
 	unsigned long elapsed_ms;
 };
 

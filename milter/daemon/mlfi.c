@@ -318,6 +318,9 @@ mlfi_log_decision(struct session *s, const struct decision_ctx *dc)
 			d.dmarc_rua = rua;
 		}
 	}
+	d.arc = dc->arc;
+	d.arc_d = dc->arc_d;
+	d.dmarc_override = dc->dmarc_override;
 	d.elapsed_ms = (unsigned long)(dns_now_ms() - t->start_ms);
 	decision_emit(&d, s->rt->decision_fd);
 	metrics_inc(MC_MESSAGES);

@@ -97,6 +97,7 @@ const char *mlfi_spf_str(const struct txn *t);
 /* Logs the decision line for the current transaction (once). */
 struct decision_ctx {
 	const char *action, *reason, *reply, *dkim, *dkim_d;
+	const char *arc, *arc_d, *dmarc_override;
 };
 void mlfi_log_decision(struct session *s, const struct decision_ctx *d);
 /* Calls spamfolder_log for a reject/save. */

@@ -191,6 +191,7 @@ struct eom {
 	const char *dkim_str;            /* verify mode: the summary verdict */
 	char dkim_d[512];                /* domains of the passing signatures */
 	enum action spf_act, dkim_act, dmarc_act, act;
+	int dmarc_override;              /* DMARC failed, a trusted ARC sealer vouched: no DMARC action */
 	const struct spf_outcome *spf_o; /* the SPF outcome that set spf_act */
 	const char *reason;              /* "spf", "dkim", "bad-from", "dmarc" */
 	struct policy_reply reply;
@@ -287,8 +288,18 @@ static void
 eom_dmarc(struct eom *e)
 {
 	mlfi_dmarc_check(e->s, e->have_rep && e->t->dkim_mode == DKIM_MODE_VERIFY ? &e->rep : NULL);
-	if (e->t->dmarc_done)
-		e->dmarc_act = e->c->dmarc_action[dmarc_outcome(&e->t->dmarc)];
+	if (!e->t->dmarc_done)
+		return;
+	e->dmarc_act = e->c->dmarc_action[dmarc_outcome(&e->t->dmarc)];
+	/* ARCTrustedSealers: the forwarder we trust saw it authenticated (RFC 8617 7.2) */
+	if (e->t->dmarc.result == DMARC_R_FAIL && e->have_rep && e->rep.arc == ARC_PASS &&
+	    config_arc_trusted(e->c, e->rep.arc_d)) {
+		e->dmarc_override = 1;
+		if (e->dmarc_act != ACT_ACCEPT)
+			log_info("%s: DMARC failure of %s accepted: ARC chain sealed by trusted %s",
+			    e->t->qid[0] ? e->t->qid : "-", e->t->dmarc.from_domain, e->rep.arc_d);
+		e->dmarc_act = ACT_ACCEPT;
+	}
 }
 
 /* The strongest action wins (on a tie SPF's reply, then DKIM's, then DMARC's); expands its reply. */
@@ -380,6 +391,10 @@ eom_our_headers(struct eom *e)
 		authres_add_dkim(&ar, &e->rep);
 		methods++;
 	}
+	if (e->have_rep && t->dkim_mode == DKIM_MODE_VERIFY) {
+		authres_add_arc(&ar, &e->rep, s->ip);
+		methods++;
+	}
 	if (t->dmarc_done) {
 		/* dis: what this server does for DMARC. */
 		authres_add_dmarc(&ar, &t->dmarc, policy_is_reject(e->dmarc_act) ? "reject" :
@@ -441,6 +456,9 @@ eom_act(SMFICTX *ctx, struct eom *e)
 		.action = action_str(e->act), .reason = e->reason,
 		.reply = e->have_reply && policy_is_reject(e->act) ? e->reply.plain : NULL,
 		.dkim = e->dkim_str, .dkim_d = e->dkim_d,
+		.arc = e->have_rep && t->dkim_mode == DKIM_MODE_VERIFY ? arc_verdict_str(e->rep.arc) : NULL,
+		.arc_d = e->have_rep && e->rep.arc == ARC_PASS ? e->rep.arc_d : NULL,
+		.dmarc_override = e->dmarc_override ? "arc" : NULL,
 	};
 	sfsistat rc = SMFIS_CONTINUE;
 

@@ -47,6 +47,7 @@
 
 #include "buf.h"
 #include "dkim.h"
+#include "dkim_arc.h"
 #include "dkim_canon.h"
 #include "dkim_keytable.h"
 #include "dkim_sign.h"
@@ -116,6 +117,12 @@ struct dkim_msg {
 	struct dkim_bodycanon *body[2];  /* by enum dkim_canon; NULL: not needed */
 	struct vsig *sigs;
 	size_t nsigs, seen;
+	/* ARC: the structure's verdict (pass: signatures still to check), the
+	   sets, and arcvs[0] the newest AMS, arcvs[k] the AS of instance k */
+	enum arc_verdict arc;
+	char arc_reason[160];
+	struct arc_sets *arcsets;
+	struct vsig *arcvs;
 	/* sign */
 	struct dkim_signer *sg[DKIM_SIGN_KEYS_MAX];
 	const struct dkim_signkey *sk[DKIM_SIGN_KEYS_MAX];
@@ -356,7 +363,7 @@ fetch_key(struct dkim_msg *m, struct vsig *vs, uint64_t deadline)
 	}
 	/* an earlier signature of this message already failed on this name (SERVFAIL and
 	   timeouts are not cached by dns.c): do not wait for it again */
-	for (struct vsig *o = m->sigs; o < vs; o++)
+	for (struct vsig *o = m->sigs; o != NULL && o < m->sigs + m->nsigs && o != vs; o++)
 		if (o->dnsfail && strcasecmp(o->st.s, vs->st.s) == 0 && strcasecmp(o->st.d, vs->st.d) == 0) {
 			vs->dnsfail = 1;
 			decide(vs, DKIM_V_TEMPERROR, "%s", o->reason);
@@ -429,6 +436,67 @@ hdr_is(const struct dkim_hdr *h, const char *name)
 	return hn == nl && strncasecmp(h->raw, name, nl) == 0;
 }
 
+/* The body digest signature vs needs, started on first use. */
+static void
+add_sink(struct dkim_msg *m, struct vsig *vs)
+{
+	enum dkim_canon c = vs->st.bcanon == DKIM_C_RELAXED ? DKIM_C_RELAXED : DKIM_C_SIMPLE;
+	if (m->body[c] == NULL) {
+		/* malloc, not calloc: the output block needs no clearing */
+		m->body[c] = malloc(sizeof(*m->body[c]));
+		if (m->body[c] == NULL || dkim_bodycanon_start(m->body[c], c) < 0) {
+			free(m->body[c]);
+			m->body[c] = NULL;
+			decide(vs, DKIM_V_TEMPERROR, "out of memory for the body hash");
+			return;
+		}
+	}
+	vs->sink = dkim_bodycanon_sink(m->body[c], vs->st.l);
+	if (vs->sink < 0)
+		decide(vs, DKIM_V_TEMPERROR, "body hash unavailable");
+}
+
+/* ARC at end of headers: the set structure, the tags and keys of the newest
+   AMS and of every AS, and the AMS's body digest. */
+static int
+eoh_arc(struct dkim_msg *m, uint64_t deadline, time_t now)
+{
+	char why[160];
+	struct arc_sets *as = malloc(sizeof(*as));
+	if (as == NULL)
+		return -1;
+	m->arcsets = as;
+	m->arc = arc_collect(m->hdrs, m->nhdrs, as, m->arc_reason, sizeof(m->arc_reason));
+	if (m->arc != ARC_PASS)
+		return 0;
+	if ((m->arcvs = calloc(as->n + 1, sizeof(*m->arcvs))) == NULL)
+		return -1;
+	for (size_t k = 0; k <= as->n; k++) {
+		struct vsig *vs = &m->arcvs[k];
+		vs->hidx = k == 0 ? as->hidx[as->n - 1][ARC_AMS] : as->hidx[k - 1][ARC_AS];
+		const struct dkim_hdr *h = &m->hdrs[vs->hidx];
+		if (dkim_sig_check_kind(h->raw + h->namelen + 1, h->len - h->namelen - 1, now,
+		                        k == 0 ? DKIM_SIG_AMS : DKIM_SIG_AS, &vs->st, why, sizeof(why)) < 0) {
+			m->arc = ARC_FAIL;
+			snprintf(m->arc_reason, sizeof(m->arc_reason), "%s i=%zu: %.110s",
+			         k == 0 ? "ARC-Message-Signature" : "ARC-Seal", k == 0 ? as->n : k, why);
+			return 0;
+		}
+	}
+	for (size_t k = 0; k <= as->n; k++) {
+		fetch_key(m, &m->arcvs[k], deadline);
+		if (m->arcvs[k].decided) {
+			m->arc = ARC_FAIL;
+			snprintf(m->arc_reason, sizeof(m->arc_reason), "%s i=%zu: %.110s",
+			         k == 0 ? "ARC-Message-Signature" : "ARC-Seal", k == 0 ? as->n : k,
+			         m->arcvs[k].reason);
+			return 0;
+		}
+	}
+	add_sink(m, &m->arcvs[0]);
+	return 0;
+}
+
 static int
 eoh_verify(struct dkim_msg *m)
 {
@@ -463,27 +531,18 @@ eoh_verify(struct dkim_msg *m)
 	if (m->seen > m->nsigs)
 		log_info("dkim: qid=%s: %zu signatures, only the first %zu evaluated (DKIMMaxSignatures)",
 		         m->qid, m->seen, m->nsigs);
-	if (m->overflow)
+	if (m->overflow) {
+		m->arc = ARC_FAIL;
+		strlcpy(m->arc_reason, "header section too large to verify", sizeof(m->arc_reason));
 		return 0;
+	}
 	/* one body digest per (body canonicalization, l=) in use */
-	for (size_t i = 0; i < m->nsigs; i++) {
-		struct vsig *vs = &m->sigs[i];
-		if (vs->decided)
-			continue;
-		enum dkim_canon c = vs->st.bcanon == DKIM_C_RELAXED ? DKIM_C_RELAXED : DKIM_C_SIMPLE;
-		if (m->body[c] == NULL) {
-			/* malloc, not calloc: the output block needs no clearing */
-			m->body[c] = malloc(sizeof(*m->body[c]));
-			if (m->body[c] == NULL || dkim_bodycanon_start(m->body[c], c) < 0) {
-				free(m->body[c]);
-				m->body[c] = NULL;
-				decide(vs, DKIM_V_TEMPERROR, "out of memory for the body hash");
-				continue;
-			}
-		}
-		vs->sink = dkim_bodycanon_sink(m->body[c], vs->st.l);
-		if (vs->sink < 0)
-			decide(vs, DKIM_V_TEMPERROR, "body hash unavailable");
+	for (size_t i = 0; i < m->nsigs; i++)
+		if (!m->sigs[i].decided)
+			add_sink(m, &m->sigs[i]);
+	if (eoh_arc(m, deadline, now) < 0) {
+		m->arc = ARC_FAIL;
+		strlcpy(m->arc_reason, "out of memory", sizeof(m->arc_reason));
 	}
 	return 0;
 }
@@ -637,6 +696,44 @@ eom_verify(struct dkim_msg *m, struct dkim_report *out)
 	}
 }
 
+/* ARC at end of message: the newest AMS, then every seal (RFC 8617 5.2 steps 4-6). */
+static void
+eom_arc(struct dkim_msg *m, struct dkim_report *out)
+{
+	if (m->arc == ARC_PASS) {
+		struct vsig *ams = &m->arcvs[0];
+		judge(m, ams);
+		if (ams->verdict != DKIM_V_PASS) {
+			m->arc = ARC_FAIL;
+			snprintf(m->arc_reason, sizeof(m->arc_reason), "ARC-Message-Signature i=%zu: %.110s",
+			         m->arcsets->n, ams->reason);
+		}
+	}
+	for (size_t k = m->arcsets ? m->arcsets->n : 0; m->arc == ARC_PASS && k >= 1; k--) {
+		struct vsig *vs = &m->arcvs[k];
+		struct buf data;
+		buf_init(&data, DKIM_HEADER_BYTES_MAX * 2);
+		int rc = arc_seal_data(m->hdrs, m->nhdrs, m->arcsets, k, &vs->st, &data);
+		if (rc == 0)
+			rc = dkim_canon_verify(&vs->st, vs->ki.pkey, (const unsigned char *)data.data, data.len);
+		buf_free(&data);
+		if (rc != 1) {
+			m->arc = ARC_FAIL;
+			snprintf(m->arc_reason, sizeof(m->arc_reason), "ARC-Seal i=%zu d=%s: %s", k, vs->st.d,
+			         rc == 0 ? "seal did not verify" : "internal error verifying the seal");
+		}
+	}
+	out->arc = m->arc;
+	out->arc_sets = m->arcsets ? (unsigned)m->arcsets->n : 0;
+	if (m->arc == ARC_PASS && m->arcvs != NULL)
+		strlcpy(out->arc_d, m->arcvs[m->arcsets->n].st.d, sizeof(out->arc_d));
+	if (m->arc == ARC_FAIL) {
+		strlcpy(out->arc_reason, m->arc_reason, sizeof(out->arc_reason));
+		log_info("arc: qid=%s: fail: %s", m->qid, m->arc_reason);
+	} else if (m->arc == ARC_PASS)
+		log_debug("arc: qid=%s: pass, %u sets, sealer d=%s", m->qid, out->arc_sets, out->arc_d);
+}
+
 static void
 eom_sign(struct dkim_msg *m, struct dkim_report *out)
 {
@@ -661,9 +758,10 @@ dkim_msg_eom(struct dkim_msg *m, struct dkim_report *out)
 	memset(out, 0, sizeof(*out));
 	if (!m->eoh)
 		dkim_msg_eoh(m);
-	if (m->mode == DKIM_MODE_VERIFY)
+	if (m->mode == DKIM_MODE_VERIFY) {
 		eom_verify(m, out);
-	else
+		eom_arc(m, out);
+	} else
 		eom_sign(m, out);
 	return 0;
 }
@@ -686,6 +784,12 @@ dkim_msg_free(struct dkim_msg *m)
 		dkim_keyinfo_free(&m->sigs[i].ki);
 	}
 	free(m->sigs);
+	for (size_t k = 0; m->arcvs != NULL && k <= m->arcsets->n; k++) {
+		dkim_sigtags_free(&m->arcvs[k].st);
+		dkim_keyinfo_free(&m->arcvs[k].ki);
+	}
+	free(m->arcvs);
+	free(m->arcsets);
 	for (size_t i = 0; i < m->nhdrs; i++)
 		free(m->hdrs[i].raw);
 	free(m->hdrs);

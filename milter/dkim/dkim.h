@@ -40,6 +40,11 @@ enum dkim_verdict {
 const char *dkim_verdict_str(enum dkim_verdict v);
 int dkim_verdict_parse(const char *s, enum dkim_verdict *out);
 
+/* ARC chain results (RFC 8617 4.4 cv values). */
+enum arc_verdict { ARC_NONE, ARC_PASS, ARC_FAIL };
+/* "none", "pass", "fail". */
+const char *arc_verdict_str(enum arc_verdict v);
+
 #define DKIM_REPORT_MAX 32
 struct dkim_sig_report {
 	enum dkim_verdict verdict;
@@ -54,6 +59,12 @@ struct dkim_report {
 	                                 signature passed, none if none was seen */
 	size_t nsigs;
 	struct dkim_sig_report sig[DKIM_REPORT_MAX];
+	/* ARC (RFC 8617), verify mode: the chain result (cv), how many sets,
+	   the newest sealer's d= ("" when none), and why it failed */
+	enum arc_verdict arc;
+	unsigned arc_sets;
+	char arc_d[256];
+	char arc_reason[160];
 	size_t nadd;                  /* sign mode: DKIM-Signature values to insert at the top */
 	char *add_value[4];           /* header values (no "DKIM-Signature:" name), malloc'd;
 	                                 no leading space (prepend " " when SMFIP_HDR_LEADSPC
@@ -71,6 +82,10 @@ struct dkim_report {
  * permerror; SERVFAIL/timeout of one key is temperror for that signature;
  * an RSA key below min_key_bits is policy; a key in testing mode (t=y)
  * turns fail into neutral.
+ * ARC: the chain of ARC sets (at most 50) is verified beside the DKIM
+ * signatures: structure (dkim_arc.h), the newest ARC-Message-Signature like
+ * a DKIM signature, every ARC-Seal; any fault, a key that cannot be fetched
+ * included, is fail (RFC 8617 5.2 has no temperror). Not done in sign mode.
  */
 
 enum dkim_mode { DKIM_MODE_VERIFY, DKIM_MODE_SIGN };

@@ -22,9 +22,8 @@ is_wsp(int c)
 	return c == ' ' || c == '\t';
 }
 
-/* name: the header name bytes; value: everything after the colon. */
-static int
-canon_one(struct buf *out, enum dkim_canon c, const char *name, size_t nlen,
+int
+dkim_canon_header(struct buf *out, enum dkim_canon c, const char *name, size_t nlen,
           const char *value, size_t vlen, int crlf)
 {
 	if (c == DKIM_C_SIMPLE) {
@@ -89,7 +88,7 @@ dkim_canon_headers_for(const struct dkim_hdr *hdrs, size_t n, size_t skip, const
 					hn--;
 				if (hn == nl && strncasecmp(hdrs[k].raw, p, nl) == 0) {
 					used[k] = 1;
-					canon_one(out, hc, hdrs[k].raw, hdrs[k].namelen,
+					dkim_canon_header(out, hc, hdrs[k].raw, hdrs[k].namelen,
 					          hdrs[k].raw + hdrs[k].namelen + 1,
 					          hdrs[k].len - hdrs[k].namelen - 1, 1);
 					break;
@@ -100,7 +99,7 @@ dkim_canon_headers_for(const struct dkim_hdr *hdrs, size_t n, size_t skip, const
 	}
 	free(used);
 	/* the signature header itself, b= value empty, no trailing CRLF */
-	canon_one(out, hc, signame, strlen(signame), sigvalue, sigvlen, 0);
+	dkim_canon_header(out, hc, signame, strlen(signame), sigvalue, sigvlen, 0);
 	return out->failed ? -1 : 0;
 }
 

@@ -26,6 +26,14 @@ struct dkim_hdr {
 };
 
 /*
+ * One header, canonicalized simple or relaxed, into out: name is the name
+ * bytes, value everything after the colon; crlf: end it with CRLF.
+ * 0, or -1 when out hit its cap.
+ */
+int dkim_canon_header(struct buf *out, enum dkim_canon c, const char *name, size_t nlen,
+                      const char *value, size_t vlen, int crlf);
+
+/*
  * Appends the canonicalized header data signature st covers to out:
  * hdrs[0..n) in message order, sigidx the DKIM-Signature being verified
  * (its value was what dkim_sig_check() parsed: raw + namelen + 1).

@@ -227,7 +227,15 @@ int
 dkim_sig_check(const char *value, size_t len, time_t now, struct dkim_sigtags *st,
                char *err, size_t errlen)
 {
+	return dkim_sig_check_kind(value, len, now, DKIM_SIG_DKIM, st, err, errlen);
+}
+
+int
+dkim_sig_check_kind(const char *value, size_t len, time_t now, enum dkim_sigkind kind,
+                    struct dkim_sigtags *st, char *err, size_t errlen)
+{
 	const char *v;
+	int arc = kind != DKIM_SIG_DKIM;
 
 	memset(st, 0, sizeof(*st));
 	st->l = st->t = st->x = -1;
@@ -239,7 +247,7 @@ dkim_sig_check(const char *value, size_t len, time_t now, struct dkim_sigtags *s
 	st->i = dkim_taglist_get(&st->tl, "i");
 	if ((v = dkim_taglist_get(&st->tl, "b")) != NULL)
 		compact(v, st->b8, sizeof(st->b8));
-	if (st->i == NULL && st->d != NULL) {
+	if (!arc && st->i == NULL && st->d != NULL) {
 		snprintf(st->idefault, sizeof(st->idefault), "@%s", st->d);
 		st->i = st->idefault;
 	}
@@ -249,11 +257,33 @@ dkim_sig_check(const char *value, size_t len, time_t now, struct dkim_sigtags *s
 			st->xb_tag = 1;
 	}
 
-	if ((v = dkim_taglist_get(&st->tl, "v")) == NULL) {
+	if (arc) {
+		/* RFC 8617 4.2.1, 4.2.2: i= is the instance, 1..ARC_INSTANCES_MAX */
+		long long inst;
+		if (st->i == NULL || parse_uint(st->i, 3, &inst) < 0 || inst < 1 || inst > DKIM_ARC_INSTANCES_MAX) {
+			snprintf(err, errlen, "ARC instance i=%.20s is not 1..%d", st->i ? st->i : "", DKIM_ARC_INSTANCES_MAX);
+			return -1;
+		}
+		st->instance = (int)inst;
+	}
+	if (kind == DKIM_SIG_AS) {
+		st->cv = dkim_taglist_get(&st->tl, "cv");
+		if (st->cv == NULL || (strcmp(st->cv, "none") != 0 && strcmp(st->cv, "pass") != 0 &&
+		    strcmp(st->cv, "fail") != 0)) {
+			snprintf(err, errlen, "ARC-Seal cv=%.20s is not none, pass or fail", st->cv ? st->cv : "");
+			return -1;
+		}
+		if (dkim_taglist_get(&st->tl, "h") != NULL) {
+			snprintf(err, errlen, "ARC-Seal has an h= tag");
+			return -1;
+		}
+	}
+	if (arc)
+		;                       /* no v= in ARC headers */
+	else if ((v = dkim_taglist_get(&st->tl, "v")) == NULL) {
 		snprintf(err, errlen, "signature has no v= tag");
 		return -1;
-	}
-	if (strcmp(v, "1") != 0) {
+	} else if (strcmp(v, "1") != 0) {
 		snprintf(err, errlen, "unsupported signature version v=%.20s", v);
 		return -1;
 	}
@@ -282,16 +312,18 @@ dkim_sig_check(const char *value, size_t len, time_t now, struct dkim_sigtags *s
 		return -1;
 	}
 	st->blen = (size_t)n;
-	if ((v = dkim_taglist_get(&st->tl, "bh")) == NULL || *v == '\0') {
-		snprintf(err, errlen, "signature has no bh= value");
-		return -1;
+	if (kind != DKIM_SIG_AS) {
+		if ((v = dkim_taglist_get(&st->tl, "bh")) == NULL || *v == '\0') {
+			snprintf(err, errlen, "signature has no bh= value");
+			return -1;
+		}
+		n = dkim_b64_decode(v, st->bh, sizeof(st->bh));
+		if (n != 32) {
+			snprintf(err, errlen, "bh= is not a base64 SHA-256 digest");
+			return -1;
+		}
+		st->bhlen = (size_t)n;
 	}
-	n = dkim_b64_decode(v, st->bh, sizeof(st->bh));
-	if (n != 32) {
-		snprintf(err, errlen, "bh= is not a base64 SHA-256 digest");
-		return -1;
-	}
-	st->bhlen = (size_t)n;
 	if (st->d == NULL || !dname_valid(st->d, DNAME_LDH | DNAME_8BIT)) {
 		snprintf(err, errlen, "signature d= missing or not a domain: \"%.60s\"", st->d ? st->d : "");
 		return -1;
@@ -305,12 +337,21 @@ dkim_sig_check(const char *value, size_t len, time_t now, struct dkim_sigtags *s
 			snprintf(err, errlen, "bad selector s=%.60s", st->s);
 			return -1;
 		}
+	if (kind == DKIM_SIG_AS) {
+		/* RFC 8617 5.1.1: the seal is always relaxed header canonicalization */
+		st->hcanon = st->bcanon = DKIM_C_RELAXED;
+		return 0;
+	}
 	if ((v = dkim_taglist_get(&st->tl, "h")) == NULL || *v == '\0') {
 		snprintf(err, errlen, "signature has no h= list");
 		return -1;
 	}
-	if (!list_has(v, "from")) {
+	if (kind == DKIM_SIG_DKIM && !list_has(v, "from")) {
 		snprintf(err, errlen, "h= does not include From");
+		return -1;
+	}
+	if (kind == DKIM_SIG_AMS && list_has(v, "arc-seal")) {
+		snprintf(err, errlen, "ARC-Message-Signature h= includes ARC-Seal");
 		return -1;
 	}
 	st->hcanon = st->bcanon = DKIM_C_SIMPLE;
@@ -337,7 +378,7 @@ dkim_sig_check(const char *value, size_t len, time_t now, struct dkim_sigtags *s
 			return -1;
 		}
 	}
-	if (st->i != st->idefault) {
+	if (!arc && st->i != st->idefault) {
 		const char *at = strrchr(st->i, '@');
 		if (at == NULL) {
 			snprintf(err, errlen, "i=%.60s has no @", st->i);
@@ -350,6 +391,10 @@ dkim_sig_check(const char *value, size_t len, time_t now, struct dkim_sigtags *s
 			snprintf(err, errlen, "i=%.60s is not in d=%.60s", st->i, st->d);
 			return -1;
 		}
+	}
+	if (kind == DKIM_SIG_AMS && dkim_taglist_get(&st->tl, "l") != NULL) {
+		snprintf(err, errlen, "ARC-Message-Signature has an l= tag");
+		return -1;
 	}
 	if ((v = dkim_taglist_get(&st->tl, "l")) != NULL && parse_uint(v, 76, &st->l) < 0) {
 		snprintf(err, errlen, "bad body length l=%.30s", v);

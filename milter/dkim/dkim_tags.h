@@ -64,7 +64,20 @@ struct dkim_sigtags {
 	size_t blen;
 	char b8[9];                   /* first 8 characters of b= (FWS removed) */
 	int xb_tag;                   /* an unknown tag whose name ends in "b" (zb=) */
+	int instance;                 /* ARC headers: i= */
+	const char *cv;               /* ARC-Seal: cv= */
 };
+
+/* RFC 8617 4.2.1: at most 50 ARC sets per message. */
+#define DKIM_ARC_INSTANCES_MAX 50
+
+/*
+ * What a signature header is: a DKIM-Signature, an ARC-Message-Signature
+ * (RFC 8617 4.1.2: DKIM's tags without v=, i= the instance, no l=, h= must
+ * not list ARC-Seal) or an ARC-Seal (4.1.3: i=, a=, b=, d=, s=, cv=, t=;
+ * no h= or bh=; always relaxed header canonicalization).
+ */
+enum dkim_sigkind { DKIM_SIG_DKIM, DKIM_SIG_AMS, DKIM_SIG_AS };
 
 /*
  * Checks one DKIM-Signature header value per RFC 6376 3.5 (and RFC 8301:
@@ -75,6 +88,9 @@ struct dkim_sigtags {
  */
 int dkim_sig_check(const char *value, size_t len, time_t now, struct dkim_sigtags *out,
                    char *err, size_t errlen);
+/* The same for the kind of header given (dkim_sig_check: DKIM_SIG_DKIM). */
+int dkim_sig_check_kind(const char *value, size_t len, time_t now, enum dkim_sigkind kind,
+                        struct dkim_sigtags *out, char *err, size_t errlen);
 void dkim_sigtags_free(struct dkim_sigtags *st);
 
 struct dkim_keyinfo {

@@ -7,7 +7,7 @@ T.run(function()
   local line = T.decision()
   local keys = {}
   for k in line:gmatch("([%w_]+)=") do keys[#keys + 1] = k end
-  local want = "ts qid ip helo mailfrom identity domain spf helo_spf dkim dkim_d skip action reason reply dmarc dmarc_from dmarc_p dmarc_req dmarc_align dmarc_spf dmarc_spf_d dmarc_rdom dmarc_pub dmarc_rua elapsed_ms"
+  local want = "ts qid ip helo mailfrom identity domain spf helo_spf dkim dkim_d skip action reason reply dmarc dmarc_from dmarc_p dmarc_req dmarc_align dmarc_spf dmarc_spf_d dmarc_rdom dmarc_pub dmarc_rua arc arc_d dmarc_override elapsed_ms"
   T.check(table.concat(keys, " ") == want, "decision line has every key in the shared order", line)
   T.check(line:find("^ts=%d%d%d%d%-%d%d%-%d%dT%d%d:%d%d:%d%dZ ") ~= nil, "ts is UTC YYYY-MM-DDTHH:MM:SSZ", line)
   T.check(line:find(' helo="odd \\"helo\\" \\\\ name" ', 1, true) ~= nil,

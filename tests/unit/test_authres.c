@@ -185,7 +185,7 @@ decision_line_order(void **st)
 	    "decision ts=2026-11-29T12:51:46Z qid=4Xyz ip=192.0.2.1 helo=mx.example.test mailfrom=a@example.test "
 	    "identity=mailfrom domain=example.test spf=fail helo_spf=- dkim=pass dkim_d=example.test skip=- "
 	    "action=reject reason=spf reply=\"550 5.7.23 no\" dmarc=- dmarc_from=- dmarc_p=- dmarc_req=- "
-	    "dmarc_align=- dmarc_spf=- dmarc_spf_d=- dmarc_rdom=- dmarc_pub=- dmarc_rua=- elapsed_ms=12");
+	    "dmarc_align=- dmarc_spf=- dmarc_spf_d=- dmarc_rdom=- dmarc_pub=- dmarc_rua=- arc=- arc_d=- dmarc_override=- elapsed_ms=12");
 	buf_free(&b);
 }
 
