@@ -24,7 +24,7 @@ for variant in release asan; do
   before=$(ls -d /tmp/spfdkim-check.* 2>/dev/null | wc -l)
 
   chk "$T_TMP/m1.eml" --ip 192.0.2.10 --mail-from u@pass.milter.test --helo mx.pass.milter.test -c "$T_TMP/reject.conf"
-  want="mx.test; spf=pass smtp.mailfrom=u@pass.milter.test; dkim=none; dmarc=fail (p=reject dis=reject) header.from=dmr-reject.test"
+  want="mx.test; spf=pass smtp.mailfrom=u@pass.milter.test; dkim=none; arc=none smtp.remote-ip=192.0.2.10; dmarc=fail (p=reject dis=reject) header.from=dmr-reject.test"
   [ "$l1" = "$want" ] && pass "$V check: line 1 is the A-R value: $want" || fail "$V check: line 1 is the A-R value" "rc $rc: $out"
   want="action=reject reason=dmarc reply=550 5.7.26 Unauthenticated mail from dmr-reject.test is refused by its DMARC policy"
   [ "$l2" = "$want" ] && [ $rc -eq 1 ] && pass "$V check: line 2 is the action of the config (DMARCRejectAction reject): $want; exit 1" ||
