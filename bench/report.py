@@ -21,8 +21,8 @@ import os
 import shlex
 import sys
 
-NAMES = {"spfdkim": "spfdkim-milter (SPF+DKIM)", "spfdkim-spf": "spfdkim-milter, DKIMVerify no", "opendkim": "OpenDKIM (verify)",
-         "opendmarc": "OpenDMARC (+SPF)", "rspamd": "rspamd (dkim, spf, milter_headers)"}
+NAMES = {"spfdkim": "spfdkim-milter (SPF+DKIM+DMARC)", "spfdkim-spf": "spfdkim-milter, DKIMVerify no", "opendkim": "OpenDKIM (verify)",
+         "opendmarc": "OpenDMARC (+SPF)", "rspamd": "rspamd (dkim, spf, dmarc, milter_headers)"}
 
 
 def kv(line):
@@ -126,7 +126,7 @@ def main():
         sysinfo.get("nproc", "?"), sysinfo.get("cpu", "?"), sysinfo.get("kernel", "?"),
         sysinfo.get("date", "?"), sysinfo.get("commit", "?"), sysinfo.get("elapsed_s", "?")))
     w("Compared: OpenDKIM %s (Debian, `Mode v`), OpenDMARC %s (Debian, `SPFSelfValidate true`), "
-      "rspamd %s (Debian; its rspamd_proxy worker in milter mode with `self_scan`, only the dkim, spf and "
+      "rspamd %s (Debian; its rspamd_proxy worker in milter mode with `self_scan`, only the dkim, spf, dmarc and "
       "milter_headers modules, bench/rspamd/rspamd.conf)." % (
         sysinfo.get("opendkim", "?"), sysinfo.get("opendmarc", "?"), sysinfo.get("rspamd", "?")))
     w("")

@@ -328,6 +328,7 @@ mlfi_log_decision(struct session *s, const struct decision_ctx *dc)
 	metrics_skip(d.skip);
 	metrics_result("spf", d.spf);
 	metrics_result("dkim", d.dkim);
+	metrics_result("dmarc", d.dmarc);
 	metrics_decision_ms(d.elapsed_ms);
 }
 
