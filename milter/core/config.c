@@ -23,6 +23,7 @@
 #include <strings.h>
 
 #include "config.h"
+#include "dname.h"
 #include "fileio.h"
 #include "log.h"
 #include "metrics.h"
@@ -33,10 +34,12 @@
  * K_ALIAS: another name of the key named by def. K_SYSLOG: OpenDKIM's
  * "Syslog": yes means Log syslog. K_YES: an OpenDKIM key whose "yes" is
  * what this milter does anyway (def: why "no" is refused). K_REFUSED: an
- * OpenDKIM key this milter cannot honour (def: why).
+ * OpenDKIM key this milter cannot honour (def: why). K_DOMAINS: domain
+ * names, comma or space separated, at most CONFIG_DOMAINS_MAX.
  */
+#define CONFIG_DOMAINS_MAX 64
 enum ktype { K_STR, K_BOOL, K_UINT, K_UMASK, K_LOGLEVEL, K_IDENTITY, K_ACTION, K_REPLY, K_LOGTARGET, K_SOCKET,
-	K_ALIAS, K_SYSLOG, K_YES, K_REFUSED, K_HTTPSOCK, K_AUTHSERV };
+	K_ALIAS, K_SYSLOG, K_YES, K_REFUSED, K_HTTPSOCK, K_AUTHSERV, K_DOMAINS };
 
 struct key {
 	const char *name;
@@ -110,7 +113,7 @@ static const struct key keys[] = {
 	DMARC_KEYS("None", DMARC_O_FAIL_NONE),
 	DMARC_KEYS("Temperror", DMARC_O_TEMPERROR),
 	DMARC_KEYS("Permerror", DMARC_O_PERMERROR),
-	{ "ARCTrustedSealers", K_STR, O(arc_trusted), NULL, 0, 0 },
+	{ "ARCTrustedSealers", K_DOMAINS, O(arc_trusted), NULL, 0, 0 },
 	{ "SpamFolder", K_STR, O(spam_folder), NULL, 0, 0 },
 	{ "SpamRetentionDays", K_UINT, O(spam_retention_days), "30", 1, 36500 },
 	{ "SpamLog", K_STR, O(spam_log), NULL, 0, 0 },
@@ -196,6 +199,27 @@ set_key(struct config *c, const struct key *k, const char *v, char *err, size_t 
 	void *f = field(c, k);
 
 	switch (k->type) {
+	case K_DOMAINS: {
+		size_t nd = 0;
+		for (const char *p = v + strspn(v, ", \t"); *p != '\0'; p += strspn(p, ", \t")) {
+			size_t n = strcspn(p, ", \t");
+			char d[DNAME_MAX_LEN + 2] = "";
+			if (n < sizeof(d)) {
+				memcpy(d, p, n);
+				d[n] = '\0';
+			}
+			if (n >= sizeof(d) || !dname_valid(d, DNAME_LDH | DNAME_8BIT | DNAME_NOROOT)) {
+				snprintf(err, errlen, "%s: \"%.*s\" is not a domain name", k->name, n > 80 ? 80 : (int)n, p);
+				return -1;
+			}
+			if (++nd > CONFIG_DOMAINS_MAX) {
+				snprintf(err, errlen, "%s: more than %d domains", k->name, CONFIG_DOMAINS_MAX);
+				return -1;
+			}
+			p += n;
+		}
+		goto str;
+	}
 	case K_HTTPSOCK: {
 		struct sockaddr_storage ss;
 		socklen_t sl;
@@ -347,7 +371,7 @@ config_free(struct config *c)
 	for (size_t i = 0; i < NKEYS; i++)
 		if (keys[i].type == K_STR || keys[i].type == K_REPLY || keys[i].type == K_LOGTARGET ||
 		    keys[i].type == K_SOCKET || keys[i].type == K_HTTPSOCK ||
-		    keys[i].type == K_AUTHSERV)
+		    keys[i].type == K_AUTHSERV || keys[i].type == K_DOMAINS)
 			free(*(char **)field(c, &keys[i]));
 	/* The pass replies have no key (see config_new_default). */
 	free(c->spf_reply[SPF_RESULT_PASS]);
@@ -559,7 +583,7 @@ config_parse(const char *name, const char *text, size_t len, char *err, size_t e
 			snprintf(err, errlen, "%s:%u: %s needs a value", name, lineno, k->name);
 			goto bad;
 		}
-		if (val[0] == '\0' && k->def == NULL && (k->type == K_STR || k->type == K_HTTPSOCK)) {
+		if (val[0] == '\0' && k->def == NULL && (k->type == K_STR || k->type == K_HTTPSOCK || k->type == K_DOMAINS)) {
 			free(*(char **)field(c, k));
 			*(char **)field(c, k) = NULL;
 			continue;
@@ -663,6 +687,7 @@ config_dump(const struct config *c, void (*emit)(const char *line, void *arg), v
 
 		switch (k->type) {
 		case K_STR: case K_REPLY: case K_LOGTARGET: case K_SOCKET: case K_HTTPSOCK: case K_AUTHSERV:
+		case K_DOMAINS:
 			v = *(char *const *)f;
 			break;
 		case K_BOOL: v = *(const int *)f ? "yes" : "no"; break;

@@ -10,7 +10,7 @@
 # newest sealer is listed. Release and ASan+UBSan builds.
 . "$(dirname "$0")/../lib.sh"
 NFX=6
-plan $(( NFX + 2 * (NFX + 4) ))
+plan $(( NFX + 1 + 2 * (NFX + 4) ))
 need_dns || exit 0
 FX=$T_TMP/arc
 $PY "$TOP/tests/dkim/arc_fixtures.py" gen "$FX" >"$T_TMP/gen.log" 2>&1 || fail "ARC fixtures generated" "$(tail -3 "$T_TMP/gen.log")"
@@ -20,6 +20,12 @@ while IFS=$'\t' read -r name want what; do
   [ "${got%% *}" = "$want" ] && pass "dkimpy arc_verify agrees: $what: cv=$want" ||
     fail "dkimpy arc_verify agrees: $what: cv=$want" "dkimpy: $got"
 done <"$FX/expect"
+
+printf 'AuthservID mx.test\nARCTrustedSealers lists.example.org bad..name\n' >"$T_TMP/bad.conf"
+out=$("$(bin release spfdkim-milter)" -n -c "$T_TMP/bad.conf" 2>&1); rc=$?
+[ $rc -ne 0 ] && grep -qF "$T_TMP/bad.conf:2: ARCTrustedSealers: \"bad..name\" is not a domain name" <<<"$out" &&
+  pass "spfdkim-milter -n refuses ARCTrustedSealers with a non-domain, naming FILE:LINE and the token" ||
+  fail "spfdkim-milter -n refuses ARCTrustedSealers with a non-domain" "rc $rc: $out"
 
 printf 'AuthservID mx.test\nDMARCRejectAction reject\n' >"$T_TMP/plain.conf"
 printf 'AuthservID mx.test\nDMARCRejectAction reject\nARCTrustedSealers example.org, d2.dkim.test\n' >"$T_TMP/trust-d2.conf"
