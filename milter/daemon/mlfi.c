@@ -329,6 +329,7 @@ mlfi_log_decision(struct session *s, const struct decision_ctx *dc)
 	metrics_result("spf", d.spf);
 	metrics_result("dkim", d.dkim);
 	metrics_result("dmarc", d.dmarc);
+	metrics_result("arc", d.arc);
 	metrics_decision_ms(d.elapsed_ms);
 }
 

@@ -31,6 +31,7 @@ static struct labelset methods[] = {
 	{ "spf", { "none", "neutral", "pass", "fail", "softfail", "temperror", "permerror", "policy" }, { 0 } },
 	{ "dkim", { "none", "pass", "fail", "neutral", "policy", "temperror", "permerror" }, { 0 } },
 	{ "dmarc", { "none", "pass", "fail", "temperror", "permerror" }, { 0 } },
+	{ "arc", { "none", "pass", "fail" }, { 0 } },
 };
 #define NMETHODS (sizeof(methods) / sizeof(methods[0]))
 

@@ -8,7 +8,7 @@
 . "$(dirname "$0")/../lib.sh"
 
 TRAFFIC_CHECKS=18      # ok lines of traffic.lua
-PER_VARIANT=$((6 + TRAFFIC_CHECKS + 16))
+PER_VARIANT=$((6 + TRAFFIC_CHECKS + 17))
 # The ASan build runs the same checks when it is built, else one skip.
 if [ -x "$(bin asan spfdkim-milter)" ]; then plan $((2 * PER_VARIANT)); else plan $((PER_VARIANT + 1)); fi
 
@@ -111,6 +111,8 @@ CONF
     'method="spf",result="pass"=4 method="spf",result="softfail"=2 method="spf",result="fail"=1 method="spf",result="neutral"=1 method="spf",result="permerror"=1 method="spf",result="none"=1 method="spf",result="other"=0'
   check_set "dkim results: none 11 (unsigned; the MAIL-refused message never reached DKIM)" spfdkim_auth_results_total \
     'method="dkim",result="none"=11 method="dkim",result="pass"=0 method="dkim",result="other"=0'
+  check_set "arc results: none 11 (the messages DKIM verified carry no ARC set)" spfdkim_auth_results_total \
+    'method="arc",result="none"=11 method="arc",result="pass"=0 method="arc",result="fail"=0 method="arc",result="other"=0'
   check_set "skip reasons: auth 1, loopback 1" spfdkim_skipped_total \
     'reason="auth"=1 reason="loopback"=1 reason="whitelist"=0 reason="lan"=0'
   if [ "$(val "$text" 'spfdkim_decision_seconds_bucket{le="+Inf"}')" = 12 ] && [ "$(val "$text" spfdkim_decision_seconds_count)" = 12 ] &&
