@@ -130,27 +130,6 @@ struct dkim_msg {
 	size_t ns;
 };
 
-static const char *const names[DKIM_V_COUNT] = {
-	"none", "pass", "fail", "neutral", "policy", "temperror", "permerror"
-};
-
-const char *
-dkim_verdict_str(enum dkim_verdict v)
-{
-	return (unsigned)v < DKIM_V_COUNT ? names[v] : "none";
-}
-
-int
-dkim_verdict_parse(const char *s, enum dkim_verdict *out)
-{
-	for (int i = 0; i < DKIM_V_COUNT; i++)
-		if (strcasecmp(s, names[i]) == 0) {
-			*out = (enum dkim_verdict)i;
-			return 0;
-		}
-	return -1;
-}
-
 /* ---- engine --------------------------------------------------------------- */
 
 static int
